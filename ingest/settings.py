@@ -1,0 +1,115 @@
+"""Typed settings of the ingest service: a TOML file, then environment, then the command line.
+
+A minimal file::
+
+    [[endpoint]]
+    url = "opc.tcp://127.0.0.1:4840/"
+    namespace_uri = "urn:magnetline:simulator"
+
+    [writer]
+    batch_size = 5000
+    flush_interval_s = 0.5
+
+Environment variables ``MAGNETLINE_INGEST_<KEY>`` override top-level keys
+(``MAGNETLINE_INGEST_DSN``); ``MAGNETLINE_DSN`` is the database everywhere in the project.
+Every mistake is reported as one line naming the key and the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ingest.errors import ConfigError
+
+__all__ = ["EndpointSettings", "IngestSettings", "SubscriptionSettings", "WriterSettings", "load"]
+
+ENV_PREFIX = "MAGNETLINE_INGEST_"
+PositiveSeconds = Annotated[float, Field(gt=0, le=3600)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EndpointSettings(_Strict):
+    """One OPC UA server to record."""
+
+    url: str
+    name: str | None = Field(default=None, description="Label in logs and health; default: url")
+    namespace_uri: str = Field(
+        default="urn:magnetline:simulator",
+        description="Record every variable whose node id is in this namespace",
+    )
+    username: str | None = None
+    password: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _opc_tcp(cls, url: str) -> str:
+        if not url.startswith("opc.tcp://"):
+            raise ValueError("must start with opc.tcp://")
+        return url
+
+    @property
+    def label(self) -> str:
+        return self.name or self.url
+
+
+class SubscriptionSettings(_Strict):
+    sampling_interval_ms: float = Field(default=100.0, ge=0, le=3_600_000)
+    publishing_interval_ms: float = Field(default=200.0, gt=0, le=3_600_000)
+    queue_size: int = Field(default=100, ge=1, le=100_000, description="Per monitored item")
+    max_items_per_request: int = Field(default=1000, ge=1, le=100_000)
+
+
+class WriterSettings(_Strict):
+    batch_size: int = Field(default=5000, ge=1, le=1_000_000)
+    flush_interval_s: PositiveSeconds = 0.5
+    queue_max_rows: int = Field(default=500_000, ge=1000, le=50_000_000)
+
+
+class IngestSettings(_Strict):
+    dsn: str | None = Field(default=None, description="Default: MAGNETLINE_DSN, else embedded")
+    endpoint: list[EndpointSettings] = Field(min_length=1)
+    subscription: SubscriptionSettings = SubscriptionSettings()
+    writer: WriterSettings = WriterSettings()
+    health_interval_s: PositiveSeconds = 2.0
+
+
+def load(path: Path | None = None, overrides: dict[str, object] | None = None) -> IngestSettings:
+    """Settings from the TOML file at ``path``, the environment and ``overrides`` (CLI)."""
+    raw: dict[str, object] = _read_toml(path) if path else {}
+    for key in IngestSettings.model_fields:
+        env_value = os.environ.get(ENV_PREFIX + key.upper())
+        if env_value is not None:
+            raw[key] = env_value
+    raw.update({key: value for key, value in (overrides or {}).items() if value is not None})
+    try:
+        return IngestSettings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from exc
+
+
+def _read_toml(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: no such config file") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _describe(exc: ValidationError, path: Path | None) -> str:
+    source = str(path) if path else "settings"
+    lines = []
+    for error in exc.errors():
+        key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        lines.append(f"{source}: {key}: {message}")
+    return "\n".join(lines)
