@@ -1,0 +1,148 @@
+"""The collector and writer against a real asyncua server over TCP and the real database."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+
+import psycopg
+import pytest
+from asyncua import Server, ua
+
+from ingest.service import run_service
+from ingest.settings import IngestSettings
+from ingest.writer import BatchWriter, RowBuffer
+from tests.conftest import free_tcp_port
+
+NAMESPACE = "urn:magnetline:test-plant"
+CELSIUS = ua.EUInformation(NamespaceUri="http://www.opcfoundation.org/UA/units/un/cefact",
+                           UnitId=4408652, DisplayName=ua.LocalizedText("°C"))  # fmt: skip
+
+
+class TinyPlant:
+    """An OPC UA server with one furnace temperature, a lot id and a failing sensor."""
+
+    def __init__(self, port: int) -> None:
+        self.url = f"opc.tcp://127.0.0.1:{port}/"
+        self.server = Server()
+        self.written: dict[str, int] = {"temperature": 0, "lot": 0, "failing": 0}
+
+    async def start(self) -> None:
+        await self.server.init()
+        self.server.set_endpoint(self.url)
+        idx = await self.server.register_namespace(NAMESPACE)
+        line = await self.server.nodes.objects.add_object(ua.NodeId("Line1", idx), "Line1")
+        sinter = await line.add_object(ua.NodeId("Line1.Sintering", idx), "Sintering")
+        furnace = await sinter.add_object(ua.NodeId("Line1.Sintering.Furnace1", idx), "Furnace1")
+        self.temperature = await furnace.add_variable(
+            ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature", idx), "Zone1Temperature", 20.0
+        )
+        await self.temperature.add_property(
+            ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature.EU", idx), "EngineeringUnits",
+            CELSIUS,
+        )  # fmt: skip
+        await self.temperature.add_property(
+            ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature.Range", idx), "EURange",
+            ua.Range(Low=0.0, High=1200.0),
+        )  # fmt: skip
+        self.lot = await furnace.add_variable(ua.NodeId("Line1.Sintering.Furnace1.LotId", idx),
+                                              "LotId", "")  # fmt: skip
+        self.failing = await furnace.add_variable(
+            ua.NodeId("Line1.Sintering.Furnace1.VacuumPressure", idx), "VacuumPressure", 1e-3
+        )
+        await self.server.start()
+
+    async def publish(self, step: int) -> None:
+        now = dt.datetime.now(dt.UTC)
+        await self.server.write_attribute_value(
+            self.temperature.nodeid, ua.DataValue(ua.Variant(20.0 + step), SourceTimestamp=now)
+        )
+        await self.server.write_attribute_value(
+            self.lot.nodeid, ua.DataValue(ua.Variant(f"LOT-{step // 5:04d}"), SourceTimestamp=now)
+        )
+        status = ua.StatusCode(ua.StatusCodes.BadSensorFailure if step % 2 else ua.StatusCodes.Good)
+        await self.server.write_attribute_value(
+            self.failing.nodeid, ua.DataValue(ua.Variant(1e-3), status, SourceTimestamp=now)
+        )
+
+
+@pytest.fixture
+async def plant() -> AsyncIterator[TinyPlant]:
+    plant = TinyPlant(free_tcp_port())
+    await plant.start()
+    yield plant
+    await plant.server.stop()
+
+
+async def _count(dsn: str, sql: str) -> int:
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        cur = await conn.execute(sql)
+        return (await cur.fetchone())[0]
+
+
+async def test_service_records_values_units_and_statuses(plant: TinyPlant, db_dsn: str) -> None:
+    """Every published value arrives with its unit, range, status code and source time."""
+    settings = IngestSettings.model_validate(
+        {"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}],
+         "writer": {"flush_interval_s": 0.2}}
+    )  # fmt: skip
+    stop = asyncio.Event()
+    service = asyncio.create_task(run_service(settings, db_dsn, stop))
+    async with asyncio.timeout(30):
+        while await _count(db_dsn, "SELECT count(*) FROM tag") < 3:
+            await asyncio.sleep(0.1)
+        for step in range(1, 21):
+            await plant.publish(step)
+            await asyncio.sleep(0.12)
+        temperature_sql = (
+            "SELECT count(*) FROM reading r JOIN tag t USING (tag_id) "
+            "WHERE t.name = 'Zone1Temperature' AND r.value >= 21"
+        )
+        while await _count(db_dsn, temperature_sql) < 20:
+            await asyncio.sleep(0.1)
+    stop.set()
+    await asyncio.wait_for(service, 15)
+
+    async with await psycopg.AsyncConnection.connect(db_dsn) as conn:
+        tag = await (await conn.execute(
+            "SELECT tag_key, stage, equipment, unit, eu_low, eu_high, data_type FROM tag "
+            "WHERE name = 'Zone1Temperature'"
+        )).fetchone()  # fmt: skip
+        assert tag == (f"nsu={NAMESPACE};s=Line1.Sintering.Furnace1.Zone1Temperature",
+                       "Sintering", "Furnace1", "°C", 0.0, 1200.0, "Double")  # fmt: skip
+        values = await (await conn.execute(
+            "SELECT r.value FROM reading r JOIN tag t USING (tag_id) "
+            "WHERE t.name = 'Zone1Temperature' AND r.value >= 21 ORDER BY r.time"
+        )).fetchall()  # fmt: skip
+        assert [v[0] for v in values] == [20.0 + step for step in range(1, 21)]
+        bad = await (await conn.execute(
+            "SELECT count(*), count(r.value) FROM reading r JOIN tag t USING (tag_id) "
+            "WHERE t.name = 'VacuumPressure' AND r.status_code = %s",
+            (ua.StatusCodes.BadSensorFailure,),
+        )).fetchone()  # fmt: skip
+        assert bad[0] >= 5 and bad[1] == 0
+        lots = await (await conn.execute(
+            "SELECT DISTINCT r.value_text FROM reading r JOIN tag t USING (tag_id) "
+            "WHERE t.name = 'LotId' AND r.value_text <> ''"
+        )).fetchall()  # fmt: skip
+        assert {"LOT-0001", "LOT-0002", "LOT-0003", "LOT-0004"} <= {row[0] for row in lots}
+        health = await (await conn.execute("SELECT state FROM ingest_health")).fetchone()
+        assert health == ("stopped",)
+
+
+async def test_writer_skips_rows_it_already_stored(db_dsn: str) -> None:
+    """A batch that repeats stored rows writes only the new ones and never fails."""
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    rows = [(t0 + dt.timedelta(seconds=i), 1, float(i), None, 0, None, 0) for i in range(10)]
+    async with await psycopg.AsyncConnection.connect(db_dsn) as conn:
+        buffer = RowBuffer(max_rows=1000)
+        writer = BatchWriter(conn, buffer, batch_size=100, flush_interval_s=0.1)
+        await buffer.put_many(rows[:6])
+        assert await writer.flush_once() == 6
+        await buffer.put_many(rows)
+        assert await writer.flush_once() == 4
+        await buffer.put_many([(t0, 1, float("nan"), None, 0, None, 0)])
+        assert await writer.flush_once() == 0
+    assert writer.counters.rows_written == 10 and writer.counters.rows_duplicate == 7
+    assert await _count(db_dsn, "SELECT count(*) FROM reading") == 10
