@@ -1,0 +1,191 @@
+"""The main job: a simulated line run through OPC UA, ingest, TimescaleDB, the API and the twin.
+
+Starts the simulator, the ingest service and the API as real processes (logs in
+var/demo/), waits until every stage's signals are in the database and readable through
+the API, prints the twin's prediction for the domestic and the tolled route side by side,
+says where the API answers, and keeps the line running until Ctrl-C, which stops all three.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.embedded_db import resolve_dsn  # noqa: E402
+
+STAGES = ("Separation", "Sintering", "Magnetization")
+NAMESPACE = "urn:magnetline:simulator"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(what: str, check, timeout_s: float, interval_s: float = 0.5):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(interval_s)
+    raise TimeoutError(f"gave up after {timeout_s:.0f} s waiting for {what}")
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def get_json(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return json.load(response)
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+class Processes:
+    """The demo's child processes, stopped in reverse order of start."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.children: list[tuple[str, subprocess.Popen]] = []
+
+    def start(self, name: str, *args: str, env: dict[str, str]) -> None:
+        log = (self.log_dir / f"{name}.log").open("w")
+        command = [sys.executable, "-m", *args]
+        child = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                 start_new_session=True)  # fmt: skip
+        self.children.append((name, child))
+        print(f"  started {name:<10} pid {child.pid:<7} log {log.name}")
+
+    def check_alive(self) -> None:
+        for name, child in self.children:
+            if child.poll() is not None:
+                tail = (self.log_dir / f"{name}.log").read_text().splitlines()[-15:]
+                raise RuntimeError(f"{name} exited with {child.returncode}:\n" + "\n".join(tail))
+
+    def stop(self) -> None:
+        for name, child in reversed(self.children):
+            if child.poll() is None:
+                child.send_signal(signal.SIGINT)
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+            print(f"  stopped {name} (exit {child.returncode})")
+
+
+def stage_coverage(api: str) -> dict[str, tuple[int, dict]] | None:
+    """Per stage: how many tags, and one tag with readings; None until every stage has both."""
+    tags = get_json(f"{api}/tags?limit=10000")
+    if not tags:
+        return None
+    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 365 * 86400))
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
+    coverage = {}
+    for stage in STAGES:
+        in_stage = [t for t in tags if t["stage"] == stage and t["unit"]]
+        for tag in in_stage[:5]:
+            body = get_json(f"{api}/tags/{tag['tag_id']}/readings?start={start}&end={end}")
+            if body and body["readings"]:
+                coverage[stage] = (len(in_stage), {**tag, "last": body["readings"][-1]})
+                break
+    return coverage if len(coverage) == len(STAGES) else None
+
+
+def print_coverage(coverage: dict[str, tuple[int, dict]]) -> None:
+    print("\nRecorded through OPC UA -> ingest -> TimescaleDB, read back through the API:")
+    for stage, (count, tag) in coverage.items():
+        last = tag["last"]
+        value = last["value"] if last["value"] is not None else last["value_text"]
+        print(f"  {stage:<14} {count:>4} tags   e.g. {tag['browse_path']} = {value:.4g} "
+              f"{tag['unit']} (status 0x{last['status_code']:08X})")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--speed", type=float, default=60.0, help="simulated s per wall s")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--profile", choices=["domestic", "tolled"], default="domestic")
+    parser.add_argument("--api-port", type=int, default=8000)
+    parser.add_argument("--samples", type=int, default=2000, help="twin Monte Carlo samples")
+    parser.add_argument("--once", action="store_true", help="stop after printing (no Ctrl-C wait)")
+    args = parser.parse_args()
+    if args.speed <= 0:
+        parser.error("--speed must be positive")
+
+    dsn = resolve_dsn()
+    log_dir = ROOT / "var" / "demo"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    opc_port = free_port()
+    api_port = args.api_port if not port_open(args.api_port) else free_port()
+    api = f"http://127.0.0.1:{api_port}/api/v1"
+    env = {**os.environ, "MAGNETLINE_DSN": dsn, "PYTHONUNBUFFERED": "1"}
+    processes = Processes(log_dir)
+    print("Starting the line simulator, the ingest service and the API:")
+    try:
+        processes.start("simulator", "simulators", "serve", "--host", "127.0.0.1",
+                        "--port", str(opc_port), "--seed", str(args.seed), "--speed",
+                        str(args.speed), "--profile", args.profile, env=env)  # fmt: skip
+        wait_until("the OPC UA server", lambda: processes.check_alive() or port_open(opc_port), 60)
+        processes.start("ingest", "ingest", "run", "--endpoint", f"opc.tcp://127.0.0.1:{opc_port}/",
+                        "--namespace-uri", NAMESPACE, env=env)  # fmt: skip
+        processes.start("api", "ingest", "api", "--port", str(api_port), env=env)
+        wait_until("the API", lambda: processes.check_alive() or get_json(f"{api}/health"), 60)
+        coverage = wait_until(
+            "readings of every stage", lambda: processes.check_alive() or stage_coverage(api), 120
+        )
+        print_coverage(coverage)
+        print("\nThe twin, both routes side by side:\n", flush=True)
+        twin = subprocess.run(
+            [sys.executable, "-m", "twin", "compare", "--samples", str(args.samples)],
+            cwd=ROOT, check=False,
+        )  # fmt: skip
+        if twin.returncode != 0:
+            raise RuntimeError(f"the twin failed (exit {twin.returncode})")
+        print(f"\nThe API answers at http://127.0.0.1:{api_port}  (OpenAPI docs: "
+              f"http://127.0.0.1:{api_port}/docs)")  # fmt: skip
+        if not args.once:
+            print("The line keeps running and recording. Ctrl-C stops everything.", flush=True)
+            watch(processes, api)
+    except KeyboardInterrupt:
+        print("\nCtrl-C: stopping")
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        processes.stop()
+        return 1
+    processes.stop()
+    return 0
+
+
+def watch(processes: Processes, api: str) -> None:
+    while True:
+        time.sleep(15)
+        processes.check_alive()
+        health = get_json(f"{api}/health")
+        if health and health["ingest"]:
+            details = health["ingest"][0]["details"]
+            print(f"  {time.strftime('%H:%M:%S')}  {details['writer_rows_written']:,} readings "
+                  f"recorded, {details['tags']} tags, queue {details['writer_queue_rows']}",
+                  flush=True)  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())
