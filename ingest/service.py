@@ -17,6 +17,7 @@ import time
 import psycopg
 
 from ingest.collector import EndpointCollector
+from ingest.maintenance import run_maintenance
 from ingest.migrate import apply_migrations
 from ingest.settings import IngestSettings
 from ingest.writer import BatchWriter, RowBuffer
@@ -56,6 +57,9 @@ async def run_service(
         ]
         writer_stop = asyncio.Event()
         writer_task = asyncio.create_task(writer.run(writer_stop), name="writer")
+        maintenance_task = asyncio.create_task(
+            run_maintenance(dsn, settings, writer.counters, writer_stop), name="maintenance"
+        )
         health_task = asyncio.create_task(
             _report_health(meta_conn, collectors, writer, buffer, settings.health_interval_s, stop)
         )
@@ -64,6 +68,7 @@ async def run_service(
         results = await asyncio.gather(*tasks, return_exceptions=True)
         writer_stop.set()
         await writer_task
+        await maintenance_task
         await health_task
         await _write_health(meta_conn, collectors, writer, buffer)
     logger.info(

@@ -26,7 +26,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ingest.errors import ConfigError
 
-__all__ = ["EndpointSettings", "IngestSettings", "SubscriptionSettings", "WriterSettings", "load"]
+__all__ = [
+    "EndpointSettings",
+    "IngestSettings",
+    "RetentionSettings",
+    "RollupSettings",
+    "SubscriptionSettings",
+    "WriterSettings",
+    "load",
+]
 
 ENV_PREFIX = "MAGNETLINE_INGEST_"
 PositiveSeconds = Annotated[float, Field(gt=0, le=3600)]
@@ -73,11 +81,27 @@ class WriterSettings(_Strict):
     queue_max_rows: int = Field(default=500_000, ge=1000, le=50_000_000)
 
 
+class RetentionSettings(_Strict):
+    raw_days: float = Field(default=30.0, gt=0, description="Raw readings kept [days]")
+    minute_days: float = Field(default=365.0, gt=0, description="1-minute roll-ups kept [days]")
+    hour_days: float | None = Field(default=None, gt=0, description="1-hour roll-ups; None: all")
+
+
+class RollupSettings(_Strict):
+    interval_s: PositiveSeconds = 30.0
+    grace_s: float = Field(
+        default=120.0, ge=0, le=86_400,
+        description="Data time a bucket waits after the newest reading before it is final",
+    )  # fmt: skip
+
+
 class IngestSettings(_Strict):
     dsn: str | None = Field(default=None, description="Default: MAGNETLINE_DSN, else embedded")
     endpoint: list[EndpointSettings] = Field(min_length=1)
     subscription: SubscriptionSettings = SubscriptionSettings()
     writer: WriterSettings = WriterSettings()
+    rollup: RollupSettings = RollupSettings()
+    retention: RetentionSettings = RetentionSettings()
     health_interval_s: PositiveSeconds = 2.0
 
 

@@ -11,6 +11,7 @@ bounded: a collector that outruns the database waits, and the counters say how f
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections import deque
@@ -36,6 +37,19 @@ class WriterCounters:
     rows_duplicate: int = 0
     batches: int = 0
     last_commit_monotonic: float | None = None
+    newest_time: dt.datetime | None = None
+    # Earliest reading time written since the roll-up job last asked: where it must redo.
+    written_since: dt.datetime | None = None
+
+    def note_times(self, oldest: dt.datetime, newest: dt.datetime) -> None:
+        if self.newest_time is None or newest > self.newest_time:
+            self.newest_time = newest
+        if self.written_since is None or oldest < self.written_since:
+            self.written_since = oldest
+
+    def take_written_since(self) -> dt.datetime | None:
+        since, self.written_since = self.written_since, None
+        return since
 
 
 class RowBuffer:
@@ -105,6 +119,7 @@ class BatchWriter:
         except psycopg.errors.UniqueViolation:
             written = await self._copy_skipping_duplicates(rows)
         self.counters.rows_written += written
+        self.counters.note_times(min(row[0] for row in rows), max(row[0] for row in rows))
         self.counters.rows_duplicate += len(rows) - written
         self.counters.batches += 1
         self.counters.last_commit_monotonic = time.monotonic()

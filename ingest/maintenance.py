@@ -1,0 +1,52 @@
+"""The service's own scheduled job: roll-ups, then retention, every few seconds.
+
+Runs in a worker thread with a connection of its own so that a long roll-up never stalls
+the collectors or the writer on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+
+import psycopg
+
+from ingest.retention import apply_retention
+from ingest.rollup import roll_up
+from ingest.settings import IngestSettings
+from ingest.writer import WriterCounters
+
+__all__ = ["run_maintenance"]
+
+logger = logging.getLogger(__name__)
+
+
+async def run_maintenance(dsn: str, settings: IngestSettings, counters: WriterCounters,
+                          stop: asyncio.Event) -> None:  # fmt: skip
+    """Every ``rollup.interval_s`` until ``stop``: roll up what is final, drop what is due."""
+    with await asyncio.to_thread(psycopg.connect, dsn, autocommit=True) as conn:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), settings.rollup.interval_s)
+            if counters.newest_time is None:
+                continue
+            data_until = counters.newest_time - dt.timedelta(seconds=settings.rollup.grace_s)
+            late_since = counters.take_written_since()
+            try:
+                await asyncio.to_thread(_once, conn, settings, data_until, late_since)
+            except psycopg.Error as exc:
+                # Put the redo point back so the next run covers these rows too.
+                if late_since is not None:
+                    counters.note_times(late_since, late_since)
+                logger.warning("roll-up or retention failed, will retry: %s", exc)
+
+
+def _once(conn: psycopg.Connection, settings: IngestSettings, data_until: dt.datetime,
+          late_since: dt.datetime | None) -> None:  # fmt: skip
+    upserted = roll_up(conn, data_until, late_since)
+    logger.debug("roll-ups upserted %s", upserted)
+    retention = settings.retention
+    apply_retention(conn, dt.datetime.now(dt.UTC), retention.raw_days, retention.minute_days,
+                    retention.hour_days)  # fmt: skip

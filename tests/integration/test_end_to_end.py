@@ -1,0 +1,169 @@
+"""The whole line end to end: simulator and ingest as processes over TCP, the real
+TimescaleDB, the API as a process, and the twin's command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from tests.conftest import free_tcp_port
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMESPACE = "urn:magnetline:simulator"
+STAGES = ("Separation", "Sintering", "Magnetization")
+
+
+def _wait(what: str, check: Callable[[], Any], timeout_s: float) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _get(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+class Process:
+    """A project command line run as a child process, logging to a file."""
+
+    def __init__(self, log_path: Path, *args: str, dsn: str) -> None:
+        self.log_path = log_path
+        env = {**os.environ, "MAGNETLINE_DSN": dsn, "PYTHONUNBUFFERED": "1"}
+        with log_path.open("w") as log:
+            self.popen = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env,
+                                          stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+
+    def alive(self) -> bool:
+        if self.popen.poll() is not None:
+            raise AssertionError(f"exited {self.popen.returncode}:\n{self.log_path.read_text()}")
+        return True
+
+    def interrupt(self, timeout_s: float = 20) -> int:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        return self.popen.returncode
+
+
+@pytest.fixture
+def line(tmp_path: Path, db_dsn: str) -> Iterator[dict[str, Any]]:
+    """Simulator, ingest and API running as processes against a fresh database."""
+    opc_port, api_port = free_tcp_port(), free_tcp_port()
+    simulator = Process(tmp_path / "simulator.log", "simulators", "serve", "--host", "127.0.0.1",
+                        "--port", str(opc_port), "--seed", "7", "--speed", "60",
+                        "--data-dir", str(tmp_path / "sim"), dsn=db_dsn)  # fmt: skip
+    processes = [simulator]
+    try:
+        _wait("the OPC UA server", lambda: simulator.alive() and _port_open(opc_port), 60)
+        ingest = Process(tmp_path / "ingest.log", "ingest", "run", "--endpoint",
+                         f"opc.tcp://127.0.0.1:{opc_port}/", "--namespace-uri", NAMESPACE,
+                         "--dsn", db_dsn, dsn=db_dsn)  # fmt: skip
+        api = Process(tmp_path / "api.log", "ingest", "api", "--port", str(api_port),
+                      "--dsn", db_dsn, dsn=db_dsn)  # fmt: skip
+        processes += [ingest, api]
+        yield {"dsn": db_dsn, "ingest": ingest, "api": api, "simulator": simulator,
+               "api_port": api_port, "api_url": f"http://127.0.0.1:{api_port}/api/v1"}  # fmt: skip
+    finally:
+        for process in reversed(processes):
+            process.interrupt()
+
+
+def _readings_per_stage(dsn: str) -> dict[str, int]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT t.stage, count(*) FROM reading r JOIN tag t USING (tag_id) GROUP BY t.stage"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None:
+    """Every stage's readings reach the database with units and status codes, read back
+    through the API, the service stops cleanly having written every notification, and the
+    twin predicts both routes."""
+    dsn = line["dsn"]
+    counts = _wait(
+        "readings of every stage",
+        lambda: line["ingest"].alive()
+        and all(_readings_per_stage(dsn).get(stage, 0) >= 10 for stage in STAGES)
+        and _readings_per_stage(dsn),
+        120,
+    )
+    assert set(STAGES) <= set(counts)
+
+    with psycopg.connect(dsn) as conn:
+        units = dict(conn.execute(
+            "SELECT stage, count(*) FILTER (WHERE unit IS NOT NULL AND eu_high > eu_low) FROM tag "
+            "GROUP BY stage"
+        ).fetchall())  # fmt: skip
+        keys = [row[0] for row in conn.execute("SELECT tag_key FROM tag")]
+        statuses = conn.execute("SELECT count(*) FILTER (WHERE status_code = 0) FROM reading")
+        good = statuses.fetchone()[0]
+    assert all(units.get(stage, 0) >= 1 for stage in STAGES), units
+    assert all(key.startswith(f"nsu={NAMESPACE};s=") for key in keys)
+    assert good > 0
+
+    api = line["api_url"]
+    _wait("the API", lambda: line["api"].alive() and _port_open(line["api_port"]), 60)
+    health = _get(f"{api}/health")
+    assert health["status"] == "ok" and health["ingest"][0]["state"] == "running"
+    for stage in STAGES:
+        tags = _get(f"{api}/tags?stage={stage}")
+        assert tags and all(tag["stage"] == stage for tag in tags)
+        with_unit = next(tag for tag in tags if tag["unit"])
+        body = _wait(
+            f"readings of {with_unit['tag_key']} through the API",
+            lambda tag=with_unit: _readings_via_api(api, tag["tag_id"]),
+            30,
+        )
+        assert all("status_code" in reading for reading in body["readings"])
+
+    assert line["ingest"].interrupt() == 0
+    with psycopg.connect(dsn) as conn:
+        stored = conn.execute("SELECT count(*) FROM reading").fetchone()[0]
+        details = conn.execute("SELECT state, details FROM ingest_health").fetchone()
+    assert details[0] == "stopped"
+    notified = details[1]["notifications"]
+    assert details[1]["writer_rows_written"] + details[1]["writer_rows_duplicate"] == notified
+    assert stored == details[1]["writer_rows_written"]
+
+    for route in ("domestic", "tolled"):
+        result = subprocess.run([sys.executable, "-m", "twin", "predict", "--route", route,
+                                 "--json", "--samples", "500"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=120, check=False)  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)
+
+
+def _readings_via_api(api: str, tag_id: int) -> dict[str, Any] | None:
+    now = time.time()
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 86400))
+    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 30 * 86400))
+    body = _get(f"{api}/tags/{tag_id}/readings?start={start}&end={end}")
+    return body if body["readings"] else None
