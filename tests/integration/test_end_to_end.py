@@ -110,9 +110,11 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
     dsn = line["dsn"]
     counts = _wait(
         "readings of every stage",
-        lambda: line["ingest"].alive()
-        and all(_readings_per_stage(dsn).get(stage, 0) >= 10 for stage in STAGES)
-        and _readings_per_stage(dsn),
+        lambda: (
+            line["ingest"].alive()
+            and all(_readings_per_stage(dsn).get(stage, 0) >= 10 for stage in STAGES)
+            and _readings_per_stage(dsn)
+        ),
         120,
     )
     assert set(STAGES) <= set(counts)
@@ -131,8 +133,14 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
 
     api = line["api_url"]
     _wait("the API", lambda: line["api"].alive() and _port_open(line["api_port"]), 60)
-    health = _get(f"{api}/health")
-    assert health["status"] == "ok" and health["ingest"][0]["state"] == "running"
+    health = _wait(
+        "the ingest service to report itself running",
+        lambda: (
+            (h := _get(f"{api}/health"))["ingest"] and h["ingest"][0]["state"] == "running" and h
+        ),
+        30,
+    )
+    assert health["status"] == "ok" and health["timescaledb"].startswith("2.")
     for stage in STAGES:
         tags = _get(f"{api}/tags?stage={stage}")
         assert tags and all(tag["stage"] == stage for tag in tags)
