@@ -1,0 +1,162 @@
+"""Settings of a simulator run: defaults, a TOML file, then the command line.
+
+File shape (every section and key optional; unknown keys are errors)::
+
+    [simulator]
+    host = "127.0.0.1"
+    port = 4840
+    seed = 42
+    speed = 1.0            # simulated seconds per wall second
+    profile = "domestic"   # or "tolled"
+    step_s = 1.0           # model step, simulated seconds
+    data_dir = "var/simulator"
+    history_window_s = 3600
+    fast_path = true       # skip asyncua's per-write deep copy
+    security = ["None", "Basic256Sha256_SignAndEncrypt"]
+    users = { operator = "secret" }   # empty: anonymous only
+
+    [plant]
+    lines = 1
+    banks = 4
+    furnaces = 4
+
+    [profile_overrides]    # hidden true parameters, see simulators.profiles
+    furnace_offset_sigma_c = 10.0
+
+    [[faults]]
+    kind = "drift"
+    target = "Line1.Sintering.Furnace1.Zone1Temperature"
+    start_s = 60
+    duration_s = 600
+    magnitude = 5.0
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from simulators.errors import ConfigError
+from simulators.faults import FaultSpec
+from simulators.plant.plant import PlantLayout
+from simulators.profiles import PROFILES, get_profile
+
+__all__ = ["SECURITY_MODES", "SimConfig", "load_config"]
+
+SECURITY_MODES = ("None", "Basic256Sha256_SignAndEncrypt")
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Validated settings of one simulator process."""
+
+    host: str = "127.0.0.1"
+    port: int = 4840
+    seed: int = 42
+    speed: float = 1.0
+    profile: str = "domestic"
+    step_s: float = 1.0
+    data_dir: Path = Path("var/simulator")
+    history_window_s: float = 3600.0
+    fast_path: bool = True
+    security: tuple[str, ...] = SECURITY_MODES
+    users: dict[str, str] = field(default_factory=dict)
+    layout: PlantLayout = field(default_factory=PlantLayout)
+    profile_overrides: dict[str, float] = field(default_factory=dict)
+    faults: tuple[FaultSpec, ...] = ()
+
+    def validate(self) -> SimConfig:
+        """Check ranges and names; raise ``ConfigError`` saying what to fix."""
+        checks = [
+            (0 < self.port < 65536, f"port must be 1-65535, got {self.port}"),
+            (self.speed > 0, f"speed must be > 0, got {self.speed}"),
+            (self.step_s > 0, f"step_s must be > 0, got {self.step_s}"),
+            (self.history_window_s >= 0, "history_window_s must be >= 0"),
+            (
+                self.profile in PROFILES,
+                f"unknown profile {self.profile!r}; known: {', '.join(sorted(PROFILES))}",
+            ),
+            (
+                min(self.layout.lines, self.layout.banks, self.layout.furnaces) >= 1,
+                "plant lines, banks and furnaces must be >= 1",
+            ),
+            (
+                set(self.security) <= set(SECURITY_MODES) and self.security,
+                f"security must be a non-empty list of {', '.join(SECURITY_MODES)}",
+            ),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(message)
+        try:
+            get_profile(self.profile, self.profile_overrides)
+        except KeyError as exc:
+            raise ConfigError(str(exc.args[0])) from exc
+        return self
+
+
+_SIM_KEYS = {f.name for f in fields(SimConfig)} - {"layout", "profile_overrides", "faults"}
+_PLANT_KEYS = {f.name for f in fields(PlantLayout)}
+_FAULT_KEYS = {f.name for f in fields(FaultSpec)}
+
+
+def _check_keys(table: dict, allowed: set[str], where: str) -> None:
+    unknown = set(table) - allowed
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
+
+
+def _typed(name: str, value, default):
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"[simulator] {name} must be true or false")
+        return value
+    try:
+        if isinstance(default, Path):
+            return Path(value)
+        if isinstance(default, tuple):
+            return tuple(str(v) for v in value)
+        if isinstance(default, dict):
+            return {str(k): str(v) for k, v in dict(value).items()}
+        return type(default)(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[simulator] {name}: cannot use {value!r} ({exc})") from exc
+
+
+def _from_table(data: dict) -> SimConfig:
+    _check_keys(data, {"simulator", "plant", "profile_overrides", "faults"}, "config")
+    sim, plant = data.get("simulator", {}), data.get("plant", {})
+    _check_keys(sim, _SIM_KEYS, "[simulator]")
+    _check_keys(plant, _PLANT_KEYS, "[plant]")
+    base = SimConfig()
+    values = {k: _typed(k, v, getattr(base, k)) for k, v in sim.items()}
+    try:
+        layout = PlantLayout(**{k: int(v) for k, v in plant.items()})
+        overrides = {k: float(v) for k, v in data.get("profile_overrides", {}).items()}
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[plant] or [profile_overrides]: {exc}") from exc
+    faults = []
+    for n, table in enumerate(data.get("faults", []), start=1):
+        _check_keys(table, _FAULT_KEYS, f"[[faults]] #{n}")
+        try:
+            faults.append(FaultSpec(**table))
+        except TypeError as exc:
+            raise ConfigError(f"[[faults]] #{n}: {exc}") from exc
+    return replace(base, layout=layout, profile_overrides=overrides, faults=tuple(faults), **values)
+
+
+def load_config(path: Path | None) -> SimConfig:
+    """Read ``path`` (TOML) into a ``SimConfig``; ``None`` gives the defaults."""
+    if path is None:
+        return SimConfig()
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config {path} is not valid TOML: {exc}") from exc
+    return _from_table(data)

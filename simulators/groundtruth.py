@@ -1,0 +1,108 @@
+"""Ground truth of a run, in files the tests and the twin can read.
+
+One folder per run::
+
+    run.json       seed, profile, layout, start time and the hidden true parameters
+    lots.jsonl     every finished lot: parents, masses, measured and true properties
+    parts.csv      every magnetized part: id, lot, time, peak field, true and measured Br, pass
+    events.jsonl   trips, repairs and restarts (plant time)
+    faults.jsonl   every injected fault's start and end
+    summary.json   written at the end: totals and the mass and pulse balances
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from simulators.plant.plant import Plant
+from simulators.simulation import StepOutput
+
+__all__ = ["GroundTruth", "hidden_parameters"]
+
+
+def hidden_parameters(plant: Plant) -> dict:
+    """True per-equipment parameters the published data does not state."""
+    out: dict = {"profile": asdict(plant.profile), "furnaces": {}, "banks": {}}
+    for line in plant.lines:
+        for f in line.furnaces:
+            out["furnaces"][f.path] = {
+                "offset_c": f.offset_c,
+                "soak_temp_c": f.soak_temp_c,
+                "zone_offsets_c": f.zone_offsets_c.tolist(),
+            }
+        for b in line.banks:
+            out["banks"][b.path] = {"beta_nd_pr_start": b.beta}
+    return out
+
+
+class GroundTruth:
+    """Appends a run's lots, parts, events and faults to files in ``folder``."""
+
+    def __init__(self, folder: Path, meta: dict) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        (folder / "run.json").write_text(json.dumps(meta, indent=2, default=str))
+        self._lots = open(folder / "lots.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self._events = open(folder / "events.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self._faults = open(folder / "faults.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        self._parts_file = open(folder / "parts.csv", "a", newline="", encoding="utf-8")  # noqa: SIM115
+        self._parts = csv.writer(self._parts_file)
+        self._parts.writerow(
+            ["part_id", "lot_id", "t_s", "peak_field_t", "br_true_t", "br_measured_t", "passed"]
+        )
+        self.totals: dict[str, float] = {"lots": 0, "parts": 0, "events": 0, "faults": 0}
+
+    def write_step(self, out: StepOutput) -> None:
+        """Append what one step produced."""
+        for lot in out.lots:
+            self._lots.write(json.dumps({**lot.published(), "true": lot.true}) + "\n")
+        for p in out.parts:
+            self._parts.writerow(
+                [
+                    p.part_id,
+                    p.lot_id,
+                    p.t_s,
+                    p.peak_field_t,
+                    p.br_true_t,
+                    p.br_measured_t,
+                    int(p.passed),
+                ]
+            )
+        for e in out.events:
+            if e.kind != "lot":
+                self.log_event(e.t_s, e.kind, e.source, e.message, e.fields)
+        for record in out.fault_records:
+            self._faults.write(json.dumps(record) + "\n")
+        self.totals["lots"] += len(out.lots)
+        self.totals["parts"] += len(out.parts)
+        self.totals["faults"] += len(out.fault_records)
+
+    def log_event(self, t_s: float, kind: str, source: str, message: str, fields: dict) -> None:
+        """Append one event (trip, repair, restart) to ``events.jsonl``."""
+        self._events.write(
+            json.dumps({"t_s": t_s, "kind": kind, "source": source, "message": message, **fields})
+            + "\n"
+        )
+        self.totals["events"] += 1
+
+    def flush(self) -> None:
+        """Flush every file (the serve loop calls this now and then)."""
+        for f in (self._lots, self._events, self._faults, self._parts_file):
+            f.flush()
+
+    def close(self, plant: Plant) -> dict:
+        """Write ``summary.json`` (balances per line) and close the files."""
+        summary = {"totals": self.totals, "lines": {}}
+        for line in plant.lines:
+            summary["lines"][line.name] = {
+                "magnetizer_pulses": line.magnetizer.pulses,
+                "alloy_in_stock_kg": line.flow.alloy.kg,
+                "green_in_stock_kg": line.flow.green.kg,
+            }
+        (self.folder / "summary.json").write_text(json.dumps(summary, indent=2))
+        for f in (self._lots, self._events, self._faults, self._parts_file):
+            f.close()
+        return summary

@@ -1,0 +1,115 @@
+"""The asyncua server of the simulator: endpoint, security, address space, events, history.
+
+``SimulatorServer`` can be stopped and started again in the same process (the "server
+restart" fault): a new asyncua ``Server`` is built each time, the plant keeps running and
+the history survives through its file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from asyncua import Server, ua
+
+from simulators.config import SimConfig
+from simulators.history import History
+from simulators.opcua import fastpath
+from simulators.opcua.address_space import build_address_space
+from simulators.opcua.history_read import PublisherHistoryStorage, datetime_from_us
+from simulators.opcua.publisher import Publisher
+from simulators.opcua.security import APPLICATION_URI, PasswordUserManager, apply_security
+from simulators.plant.events import PlantEvent
+from simulators.plant.plant import Plant
+
+__all__ = ["EVENT_TYPE_NAME", "SimulatorServer", "endpoint_url"]
+
+_log = logging.getLogger(__name__)
+EVENT_TYPE_NAME = "MagnetLineEventType"
+
+
+def endpoint_url(host: str, port: int) -> str:
+    """The endpoint URL clients use: ``opc.tcp://HOST:PORT/``."""
+    return f"opc.tcp://{host}:{port}/"
+
+
+class SimulatorServer:
+    """One running OPC UA server over a plant; ``publisher`` writes into it."""
+
+    def __init__(
+        self, cfg: SimConfig, plant: Plant, history: History, text_paths: list[str]
+    ) -> None:
+        self.cfg, self.plant, self.history = cfg, plant, history
+        self.text_paths = text_paths
+        self.server: Server | None = None
+        self.publisher: Publisher | None = None
+        self.ns = 0
+        self._event = None
+
+    @property
+    def url(self) -> str:
+        """Endpoint URL of this server."""
+        return endpoint_url(self.cfg.host, self.cfg.port)
+
+    async def start(self) -> None:
+        """Build and start a fresh asyncua server; clients can connect when this returns."""
+        if self.cfg.fast_path:
+            fastpath.install()
+        server = Server(user_manager=PasswordUserManager(self.cfg.users))
+        await server.init()
+        server.set_endpoint(self.url)
+        server.set_server_name("magnetline line simulator")
+        await server.set_application_uri(APPLICATION_URI)
+        await apply_security(
+            server,
+            self.cfg.security,
+            self.cfg.users,
+            Path(self.cfg.data_dir) / "pki",
+            self.cfg.host,
+        )
+        self.ns = await build_address_space(server, self.plant)
+        server.iserver.history_manager.set_storage(PublisherHistoryStorage(self.history, self.ns))
+        self._event = await self._event_generator(server)
+        self.publisher = Publisher(
+            server, self.ns, [s.path for s in self.plant.signals], self.text_paths
+        )
+        await server.start()
+        self.server = server
+
+    async def _event_generator(self, server: Server):
+        etype = await server.create_custom_event_type(
+            self.ns,
+            EVENT_TYPE_NAME,
+            ua.ObjectIds.BaseEventType,
+            [
+                ("Kind", ua.VariantType.String),
+                ("Equipment", ua.VariantType.String),
+                ("Details", ua.VariantType.String),
+            ],
+        )
+        return await server.get_event_generator(etype, ua.ObjectIds.Server)
+
+    async def stop(self) -> None:
+        """Stop the server (idempotent)."""
+        server, self.server, self.publisher = self.server, None, None
+        if server is not None:
+            await server.stop()
+
+    @property
+    def running(self) -> bool:
+        """True while the server accepts clients."""
+        return self.server is not None
+
+    async def emit(self, event: PlantEvent, t_us: int) -> None:
+        """Send a plant event as an OPC UA event from the Server object.
+
+        ``SourceNode`` and ``SourceName`` name the equipment (or stage) it concerns.
+        """
+        ev = self._event.event
+        ev.SourceNode = ua.NodeId(event.source, self.ns)
+        ev.SourceName = event.source
+        ev.Severity = event.severity
+        ev.Kind, ev.Equipment = event.kind, event.source
+        ev.Details = json.dumps(event.fields)
+        await self._event.trigger(datetime_from_us(t_us), event.message)

@@ -1,0 +1,163 @@
+"""``python -m simulators serve``: the plant published live over OPC UA.
+
+Step ``k`` of the model is due at wall time ``start + k·step_s/speed`` and carries the
+source timestamp ``t0 + k·step_s`` (``t0`` = wall clock at start), so at speed 1 source
+time is the wall clock and at higher speeds it runs ahead. When the loop falls behind it
+steps the model several times and publishes the last step (history keeps them all).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from simulators.config import SimConfig
+from simulators.groundtruth import GroundTruth, hidden_parameters
+from simulators.history import History
+from simulators.opcua.history_read import datetime_from_us
+from simulators.opcua.server import SimulatorServer
+from simulators.plant.events import PlantEvent
+from simulators.simulation import Simulation, StepOutput
+
+__all__ = ["LiveRun", "serve"]
+
+_log = logging.getLogger(__name__)
+MAX_CATCH_UP_STEPS = 1000
+SAVE_EVERY_WALL_S = 30.0
+
+
+def run_folder(data_dir: Path, t0_us: int, seed: int, kind: str) -> Path:
+    """Folder of one run's ground truth, named by start time, kind and seed."""
+    stamp = datetime_from_us(t0_us).strftime("%Y%m%dT%H%M%S")
+    return Path(data_dir) / "runs" / f"{stamp}-{kind}-seed{seed}"
+
+
+class LiveRun:
+    """A plant stepped on the wall clock and published by a ``SimulatorServer``."""
+
+    def __init__(self, cfg: SimConfig) -> None:
+        self.cfg = cfg
+        self.data_dir = Path(cfg.data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.sim = Simulation(cfg, time.time_ns() // 1000)
+        text_paths = self.sim.text_paths + self.sim.lot_paths
+        self.history = History(
+            [s.path for s in self.sim.plant.signals], text_paths, cfg.history_window_s, cfg.step_s
+        )
+        self.history_file = self.data_dir / "history.npz"
+        self._not_before_us = 0
+        self._load_history()
+        self.server = SimulatorServer(cfg, self.sim.plant, self.history, text_paths)
+        self._down_until = 0.0
+        self._saving: asyncio.Task | None = None
+
+    def _ground_truth(self) -> GroundTruth:
+        cfg = self.cfg
+        folder = run_folder(self.data_dir, self.sim.t0_us, cfg.seed, "serve")
+        truth = GroundTruth(
+            folder,
+            {
+                "mode": "serve",
+                "seed": cfg.seed,
+                "profile": cfg.profile,
+                "speed": cfg.speed,
+                "step_s": cfg.step_s,
+                "t0_us": self.sim.t0_us,
+                "faults": [asdict(f) for f in cfg.faults],
+                "hidden": hidden_parameters(self.sim.plant),
+            },
+        )
+        (self.data_dir / "runs" / "latest.txt").write_text(folder.name)
+        return truth
+
+    def _load_history(self) -> None:
+        rows = self.history.load(self.history_file)
+        if rows:
+            last_us = int(self.history.times[(self.history.head - 1) % len(self.history.times)])
+            self._not_before_us = last_us + 1  # a faster earlier run may be ahead of the clock
+            _log.info("loaded %d history rows from %s", rows, self.history_file)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve until ``stop`` is set; then save history and ground truth."""
+        await self.server.start()
+        self.sim.rebase(max(time.time_ns() // 1000, self._not_before_us))
+        self.truth = self._ground_truth()
+        _log.info(
+            "serving %s (%d numeric tags, speed %g)",
+            self.server.url,
+            len(self.sim.plant.signals),
+            self.cfg.speed,
+        )
+        start, last_save = time.monotonic(), time.monotonic()
+        try:
+            while not stop.is_set():
+                due = start + (self.sim.k + 1) * self.cfg.step_s / self.cfg.speed
+                delay = due - time.monotonic()
+                if delay > 0:
+                    try:
+                        await asyncio.wait_for(stop.wait(), delay)
+                        break
+                    except TimeoutError:
+                        pass
+                behind = int((time.monotonic() - start) * self.cfg.speed / self.cfg.step_s)
+                await self._steps(max(1, min(MAX_CATCH_UP_STEPS, behind - self.sim.k)))
+                if time.monotonic() - last_save > SAVE_EVERY_WALL_S:
+                    last_save = time.monotonic()
+                    await self._save_history()
+        finally:
+            await self.server.stop()
+            await self._save_history()
+            self.truth.close(self.sim.plant)
+
+    async def _steps(self, n: int) -> None:
+        outs = [self.sim.advance() for _ in range(n)]
+        for out in outs:
+            self.history.append(out.t_us, out.measured, out.status, out.written)
+            for path, value, t_us in out.texts:
+                self.history.append_text(path, t_us, value)
+            self.truth.write_step(out)
+            for spec in out.restarts:
+                await self._begin_restart(out.t_us, spec.duration_s)
+        await self._restart_if_due(outs[-1].t_us)
+        if self.server.running:
+            await self._publish(outs)
+
+    async def _publish(self, outs: list[StepOutput]) -> None:
+        pub = self.server.publisher
+        last = outs[-1]
+        await pub.publish_numeric(
+            datetime_from_us(last.t_us), last.measured, last.status, last.written
+        )
+        for out in outs:
+            for path, value, t_us in out.texts:
+                await pub.publish_text(path, datetime_from_us(t_us), value)
+            for event in out.events:
+                await self.server.emit(event, out.t_us)
+
+    async def _begin_restart(self, t_us: int, duration_s: float) -> None:
+        _log.warning("fault: server restart, down for %g simulated s", duration_s)
+        await self._save_history()
+        await self.server.stop()
+        self._down_until = time.monotonic() + duration_s / self.cfg.speed
+
+    async def _restart_if_due(self, t_us: int) -> None:
+        if self.server.running or time.monotonic() < self._down_until:
+            return
+        await self.server.start()
+        event = PlantEvent(t_us / 1e6, "Server", "restart", "simulator server restarted", {})
+        self.truth.log_event(event.t_s, event.kind, event.source, event.message, {})
+        await self.server.emit(event, t_us)
+        _log.info("serving %s again after restart", self.server.url)
+
+    async def _save_history(self) -> None:
+        snapshot = self.history.snapshot()  # copied here, written in a thread
+        await asyncio.to_thread(History.write, snapshot, self.history_file)
+        self.truth.flush()
+
+
+async def serve(cfg: SimConfig, stop: asyncio.Event) -> None:
+    """Run the live simulator until ``stop`` is set."""
+    await LiveRun(cfg).run(stop)

@@ -1,0 +1,125 @@
+"""One simulated run, step by step: plant, sensors and faults, independent of publishing.
+
+``serve`` publishes each ``StepOutput`` over OPC UA; ``run`` writes it to files. Time is
+kept in integer microseconds since the Unix epoch, so every step of every tag has its own
+exact source timestamp.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulators.config import SimConfig
+from simulators.fault_engine import FaultEngine
+from simulators.faults import FaultSpec
+from simulators.plant.events import PlantEvent
+from simulators.plant.lots import Lot
+from simulators.plant.magnetization import PartResult
+from simulators.plant.plant import Plant
+from simulators.profiles import get_profile
+from simulators.sensors import Sensors
+from simulators.tags import LOT_STAGE, lot_variable_path
+
+__all__ = ["Simulation", "StepOutput"]
+
+
+@dataclass
+class StepOutput:
+    """Everything one step produced (values in the order of ``plant.signals``)."""
+
+    t_us: int
+    measured: np.ndarray
+    status: np.ndarray
+    written: np.ndarray
+    texts: list[tuple[str, str | bool, int]]  # path, value, source time [µs]
+    events: list[PlantEvent]
+    lots: list[Lot]
+    parts: list[PartResult]
+    fault_records: list[dict] = field(default_factory=list)
+    restarts: list[FaultSpec] = field(default_factory=list)
+
+
+class Simulation:
+    """A seeded plant with its instruments and injected faults."""
+
+    def __init__(self, cfg: SimConfig, t0_us: int) -> None:
+        self.cfg = cfg
+        self.profile = get_profile(cfg.profile, cfg.profile_overrides)
+        self.t0_us, self.step_us, self.k = t0_us, round(cfg.step_s * 1e6), 0
+        self.plant = Plant(self.profile, cfg.layout, cfg.seed, t0_us / 1e6)
+        self.sensors = Sensors(
+            self.plant.signals,
+            self.profile.noise_scale,
+            self.profile.drift_per_day,
+            np.random.default_rng([cfg.seed, 1]),
+        )
+        self.faults = FaultEngine(list(cfg.faults), self.plant)
+        self.text_paths = [t.path for t in self.plant.texts]
+        self.lot_paths = sorted(
+            {lot_variable_path(line.name, kind) for line in self.plant.lines for kind in LOT_STAGE}
+        )
+        self._last_text: list = [None] * len(self.text_paths)
+        self.last_measured = self.sensors.measure(self.plant.truth, 0.0)
+
+    def rebase(self, t0_us: int) -> None:
+        """Move the start time before the first step (e.g. to the moment serving begins)."""
+        if self.k:
+            raise RuntimeError("rebase is only allowed before the first step")
+        self.t0_us = t0_us
+        self.plant.t_s = t0_us / 1e6
+
+    @property
+    def t_us(self) -> int:
+        """Simulated time of the last step [µs since the epoch]."""
+        return self.t0_us + self.k * self.step_us
+
+    def advance(self) -> StepOutput:
+        """Step the plant once and return what was measured and what happened."""
+        self.k += 1
+        t_us, dt_s = self.t_us, self.step_us / 1e6
+        elapsed_s = self.k * dt_s
+        faults = self.faults.transitions(elapsed_s, t_us / 1e6, self.last_measured)
+        events = faults.events + self.plant.step(dt_s)
+        measured = self.sensors.measure(self.plant.truth, dt_s)
+        status = np.zeros(len(measured), dtype=np.uint32)
+        written = np.ones(len(measured), dtype=bool)
+        self.faults.act(elapsed_s, measured, status, written)
+        self.last_measured = measured
+        lots, parts = self._drain()
+        texts = [(path, value, t_us) for path, value in self._changed_texts()]
+        seen: dict[str, int] = {}
+        for lot in lots:  # several lots on one variable in one step get distinct times
+            path = lot_variable_path(lot.lot_id.split("-", 1)[0], lot.kind)
+            seen[path] = seen.get(path, -1) + 1
+            texts.append((path, json.dumps(lot.published()), t_us + seen[path]))
+        return StepOutput(
+            t_us,
+            measured,
+            status,
+            written,
+            texts,
+            events,
+            lots,
+            parts,
+            faults.records,
+            faults.restarts,
+        )
+
+    def _changed_texts(self) -> list[tuple[str, str | bool]]:
+        changed = []
+        for i, value in enumerate(self.plant.text_values()):
+            if value != self._last_text[i]:
+                self._last_text[i] = value
+                changed.append((self.text_paths[i], value))
+        return changed
+
+    def _drain(self) -> tuple[list[Lot], list[PartResult]]:
+        lots, parts = [], []
+        for line in self.plant.lines:
+            lots.extend(line.flow.lots)
+            parts.extend(line.flow.parts)
+            line.flow.lots, line.flow.parts = [], []
+        return lots, parts
