@@ -1,0 +1,7 @@
+"""``python -m twin``: see :mod:`twin.cli`."""
+
+import sys
+
+from twin.cli import main
+
+sys.exit(main())
