@@ -8,13 +8,37 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
-from ingest.api.errors import ErrorBody, install_error_handlers
-from ingest.api.routes import health, tags
+from ingest.api.errors import ERROR_RESPONSES, install_error_handlers
+from ingest.api.routes import (
+    aggregates,
+    assets,
+    availability,
+    events,
+    exports,
+    gaps,
+    health,
+    interpolated,
+    lots,
+    plot,
+    readings,
+    stream,
+    tags,
+)
 from ingest.api.settings import ApiSettings
 
-__all__ = ["create_app"]
+__all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v1"
+_ROUTERS = (health, assets, tags, readings, aggregates, interpolated, plot, gaps, events, lots,
+            availability, exports, stream)  # fmt: skip
+
+_DESCRIPTION = """Readings of a rare-earth magnet line recorded over OPC UA, and what is known
+about them: the asset tree, tags, raw, latest, aggregated, interpolated and plot values,
+gaps, events, lots and genealogy, availability, exports and a live stream.
+
+Times are ISO 8601 with a zone (answers are in UTC); ranges are `[start, end)`. Every
+reading carries its unit and its OPC UA status (`status_code`, and `status`: good,
+uncertain or bad). Every error has the shape of `ErrorBody`."""
 
 
 def create_app(settings: ApiSettings, dsn: str) -> FastAPI:
@@ -27,7 +51,10 @@ def create_app(settings: ApiSettings, dsn: str) -> FastAPI:
             min_size=1,
             max_size=settings.pool_max_size,
             open=False,
-            kwargs={"options": f"-c statement_timeout={settings.statement_timeout_ms}"},
+            kwargs={
+                "autocommit": True,
+                "options": f"-c statement_timeout={settings.statement_timeout_ms} -c TimeZone=UTC",
+            },
         )
         await pool.open(wait=False)
         app.state.pool = pool
@@ -39,13 +66,12 @@ def create_app(settings: ApiSettings, dsn: str) -> FastAPI:
 
     app = FastAPI(
         title="Magnet line historian and twin",
-        version="0.1.0",
-        description="Readings of a rare-earth magnet line recorded over OPC UA, and the twin's "
-        "predictions. Every error has the shape of `ErrorBody`.",
+        version="1.0.0",
+        description=_DESCRIPTION,
         lifespan=lifespan,
-        responses={422: {"model": ErrorBody}, 503: {"model": ErrorBody}},
+        responses={422: ERROR_RESPONSES[422], 503: ERROR_RESPONSES[503]},
     )
     install_error_handlers(app)
-    app.include_router(health.router, prefix=API_PREFIX)
-    app.include_router(tags.router, prefix=API_PREFIX)
+    for module in _ROUTERS:
+        app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -2,27 +2,37 @@
 
 ApiError                 {"error": {"code": ..., "message": ..., "detail": ...}}
 ├── NotFound             404  an unknown tag or resource
-├── InvalidRequest       422  a reversed or oversized range, a bad parameter
-└── ServiceUnavailable   503  the database cannot be reached
+├── InvalidRequest       422  a reversed or oversized range, a bad parameter or cursor
+├── ServiceUnavailable   503  the database cannot be reached
+└── QueryTimeout         503  the statement timeout cut a query short
+
+Database errors raised below the routes are mapped here too: a cancelled statement to
+QueryTimeout, a lost connection to ServiceUnavailable, bad data to InvalidRequest.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 __all__ = [
+    "ERROR_RESPONSES",
     "ApiError",
     "ErrorBody",
     "InvalidRequest",
     "NotFound",
+    "QueryTimeout",
     "ServiceUnavailable",
     "install_error_handlers",
 ]
+
+logger = logging.getLogger(__name__)
 
 
 class ErrorDetail(BaseModel):
@@ -62,14 +72,44 @@ class ServiceUnavailable(ApiError):
     code = "service_unavailable"
 
 
+class QueryTimeout(ApiError):
+    status_code = 503
+    code = "query_timeout"
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "An unknown tag, lot or other resource"},
+    422: {"model": ErrorBody, "description": "A bad parameter, range, bucket, cursor or limit"},
+    503: {"model": ErrorBody, "description": "The database is away or the query timed out"},
+}
+
+
 def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
-    return ErrorBody(error=ErrorDetail(code=code, message=message, detail=detail)).model_dump()
+    body = ErrorBody(error=ErrorDetail(code=code, message=message, detail=detail))
+    return body.model_dump(mode="json")
+
+
+def _from_database(exc: psycopg.Error) -> ApiError:
+    if isinstance(exc, psycopg.errors.QueryCanceled):
+        return QueryTimeout("the query took longer than the statement timeout; narrow it")
+    if isinstance(exc, psycopg.DataError):
+        return InvalidRequest("the database refused a parameter", str(exc))
+    return ServiceUnavailable("the database cannot answer", str(exc))
+
+
+def _respond(exc: ApiError) -> JSONResponse:
+    return JSONResponse(_body(exc.code, exc.message, exc.detail), status_code=exc.status_code)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse(_body(exc.code, exc.message, exc.detail), status_code=exc.status_code)
+        return _respond(exc)
+
+    @app.exception_handler(psycopg.Error)
+    async def _database_error(_: Request, exc: psycopg.Error) -> JSONResponse:
+        logger.warning("database error: %s", exc)
+        return _respond(_from_database(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

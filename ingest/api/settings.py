@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["ApiSettings"]
@@ -18,3 +21,40 @@ class ApiSettings(BaseSettings):
     pool_max_size: int = Field(default=8, ge=1, le=100)
     max_readings_per_request: int = Field(default=10_000, ge=1, le=1_000_000)
     max_range_days: float = Field(default=31.0, gt=0)
+    max_tags_per_request: int = Field(default=100, ge=1, le=10_000)
+    max_latest_tags: int = Field(default=5_000, ge=1, le=100_000)
+    max_points_per_request: int = Field(default=100_000, ge=10, le=10_000_000)
+    max_export_rows: int = Field(default=1_000_000, ge=1, le=50_000_000)
+    plant_timezone: str = Field(default="Asia/Kolkata", description="IANA zone for days, shifts")
+    shift_starts: list[dt.time] = Field(
+        default=[dt.time(6), dt.time(14), dt.time(22)], description="Local shift start times"
+    )
+    state_tag_name: str = Field(default="State", description="Name of equipment state tags")
+    down_states: list[str] = Field(default=["down"], description="States counted as downtime")
+    running_states: list[str] = Field(default=["running"], description="States counted as up")
+    stale_factor: float = Field(default=3.0, gt=0, description="Stale past N expected intervals")
+    latest_lookback_days: float = Field(default=31.0, gt=0, description="Latest looks this far")
+    hold_days: float = Field(default=7.0, gt=0, description="Interpolation looks this far")
+    stream_poll_s: float = Field(default=1.0, gt=0, le=60)
+    stream_max_s: float = Field(default=3600.0, gt=0)
+    max_lineage_depth: int = Field(default=10, ge=1, le=100)
+
+    @field_validator("plant_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("shift_starts")
+    @classmethod
+    def _sorted_shifts(cls, value: list[dt.time]) -> list[dt.time]:
+        if not value or sorted(set(value)) != value:
+            raise ValueError("shift_starts must be a non-empty, increasing list of times")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.plant_timezone)

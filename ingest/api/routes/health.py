@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ingest.api import repository
 from ingest.api.deps import Conn
-from ingest.api.errors import ErrorBody
+from ingest.api.errors import ERROR_RESPONSES
 
-router = APIRouter(tags=["health"])
+router = APIRouter(tags=["health"], responses={503: ERROR_RESPONSES[503]})
 
 
 class EndpointHealth(BaseModel):
@@ -20,6 +20,7 @@ class EndpointHealth(BaseModel):
     state: str
     updated_at: dt.datetime
     details: dict[str, Any]
+    age_s: float | None = Field(None, description="Seconds since the service last reported")
 
 
 class Health(BaseModel):
@@ -29,13 +30,33 @@ class Health(BaseModel):
     ingest: list[EndpointHealth]
 
 
-@router.get(
-    "/health",
-    response_model=Health,
-    responses={503: {"model": ErrorBody, "description": "The database cannot be reached"}},
-)
+class Rollup(BaseModel):
+    level: str
+    complete_until: dt.datetime = Field(description="Buckets before this are final")
+    updated_at: dt.datetime
+
+
+class IngestHealth(BaseModel):
+    now: dt.datetime
+    endpoints: list[EndpointHealth]
+    rollups: list[Rollup]
+
+
+@router.get("/health", response_model=Health)
 async def get_health(conn: Conn) -> Health:
     """200 with the ingest service's health when the database answers, 503 when it does not."""
     status = await repository.database_status(conn)
     ingest = [EndpointHealth(**row) for row in await repository.ingest_health(conn)]
     return Health(status="ok", ingest=ingest, **status)
+
+
+@router.get("/ingest/health", response_model=IngestHealth)
+async def get_ingest_health(conn: Conn) -> IngestHealth:
+    """Each endpoint's ingest state and report age, and how far the roll-ups are final."""
+    now = await repository.database_now(conn)
+    endpoints = [
+        EndpointHealth(**row, age_s=(now - row["updated_at"]).total_seconds())
+        for row in await repository.ingest_health(conn)
+    ]
+    rollups = [Rollup(**row) for row in await repository.rollup_state(conn)]
+    return IngestHealth(now=now, endpoints=endpoints, rollups=rollups)

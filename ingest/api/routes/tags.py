@@ -1,4 +1,4 @@
-"""Tags and their readings."""
+"""Tags: search and filters, one tag, and one tag's raw readings with cursor pagination."""
 
 from __future__ import annotations
 
@@ -6,39 +6,15 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from ingest.api import repository
-from ingest.api.deps import Conn, Settings
-from ingest.api.errors import ErrorBody, InvalidRequest, NotFound
+from ingest.api.deps import Conn, Settings, Window
+from ingest.api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
+from ingest.api.paging import read_page
+from ingest.api.schemas import Reading, Tag, reading_from_row
 
-router = APIRouter(tags=["tags"])
-
-
-class Tag(BaseModel):
-    tag_id: int
-    tag_key: str
-    endpoint: str
-    node_id: str
-    browse_path: str
-    stage: str | None
-    equipment: str | None
-    name: str
-    unit: str | None
-    unit_id: int | None
-    eu_low: float | None
-    eu_high: float | None
-    data_type: str
-    description: str | None
-
-
-class Reading(BaseModel):
-    time: dt.datetime
-    value: float | None
-    value_text: str | None
-    status_code: int
-    server_time: dt.datetime | None
-    time_source: int
+router = APIRouter(tags=["tags"], responses=ERROR_RESPONSES)
 
 
 class Readings(BaseModel):
@@ -47,50 +23,58 @@ class Readings(BaseModel):
     end: dt.datetime
     readings: list[Reading]
     truncated: bool
+    next_cursor: str | None
 
 
 @router.get("/tags", response_model=list[Tag])
 async def list_tags(
     conn: Conn,
+    q: Annotated[str | None, Query(description="Text in name, path, key or description")] = None,
     stage: str | None = None,
     equipment: str | None = None,
+    unit: Annotated[str | None, Query(description="Engineering unit, e.g. °C")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> list[Tag]:
-    """Recorded tags with unit, range and data type, optionally of one stage or equipment."""
-    rows = await repository.list_tags(conn, stage, equipment, limit, offset)
+    """Recorded tags with unit, range and data type; search text and filters combine."""
+    filters = {"q": q, "stage": stage, "equipment": equipment, "unit": unit}
+    rows = await repository.list_tags(conn, filters, limit, offset)
     return [Tag(**row) for row in rows]
 
 
-@router.get(
-    "/tags/{tag_id}/readings",
-    response_model=Readings,
-    responses={404: {"model": ErrorBody}},
-)
+async def _tag(conn: Conn, tag_id: int) -> dict:
+    tag = await repository.find_tag(conn, tag_id)
+    if tag is None:
+        raise NotFound(f"no tag with id {tag_id}", {"tag_id": tag_id})
+    return tag
+
+
+@router.get("/tags/{tag_id}", response_model=Tag)
+async def get_tag(conn: Conn, tag_id: int) -> Tag:
+    """One tag by id."""
+    return Tag(**await _tag(conn, tag_id))
+
+
+@router.get("/tags/{tag_id}/readings", response_model=Readings)
 async def tag_readings(
     conn: Conn,
     settings: Settings,
     tag_id: int,
-    start: AwareDatetime,
-    end: AwareDatetime,
-    limit: Annotated[int | None, Query(ge=1)] = None,
+    window: Window,
+    limit: Annotated[int | None, Query(ge=1, description="Page size; default the maximum")] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> Readings:
-    """Raw readings of one tag in [start, end), oldest first, with their status codes."""
+    """Raw readings of one tag in [start, end), oldest first, a page at a time."""
     limit = limit or settings.max_readings_per_request
     if limit > settings.max_readings_per_request:
         raise InvalidRequest(f"limit is at most {settings.max_readings_per_request}")
-    if end <= start:
-        raise InvalidRequest("end must be after start")
-    if end - start > dt.timedelta(days=settings.max_range_days):
-        raise InvalidRequest(f"the range is at most {settings.max_range_days:g} days")
-    tag = await repository.find_tag(conn, tag_id)
-    if tag is None:
-        raise NotFound(f"no tag with id {tag_id}")
-    rows = await repository.readings(conn, tag_id, start, end, limit + 1)
+    tag = await _tag(conn, tag_id)
+    page = await read_page(conn, [tag], (window.start, window.end), limit, cursor)
     return Readings(
         tag=Tag(**tag),
-        start=start,
-        end=end,
-        readings=[Reading(**row) for row in rows[:limit]],
-        truncated=len(rows) > limit,
+        start=window.start,
+        end=window.end,
+        readings=[reading_from_row(row, tag) for _, row in page.rows],
+        truncated=page.next_cursor is not None,
+        next_cursor=page.next_cursor,
     )

@@ -1,0 +1,54 @@
+"""All SQL the API runs, in one package; routes call these and never write SQL."""
+
+from ingest.api.repository.aggregates import (
+    plot_summary,
+    raw_aggregates,
+    rollup_aggregates,
+    rollup_watermark,
+)
+from ingest.api.repository.readings import (
+    export_csv,
+    interpolation_rows,
+    latest,
+    new_readings,
+    readings,
+)
+from ingest.api.repository.records import events, gaps, lot_edges, lots, lots_by_id
+from ingest.api.repository.states import state_seconds, state_tags
+from ingest.api.repository.tags import (
+    asset_rows,
+    database_now,
+    database_status,
+    find_tag,
+    ingest_health,
+    list_tags,
+    rollup_state,
+    tags_by_id,
+)
+
+__all__ = [
+    "asset_rows",
+    "database_now",
+    "database_status",
+    "events",
+    "export_csv",
+    "find_tag",
+    "gaps",
+    "ingest_health",
+    "interpolation_rows",
+    "latest",
+    "list_tags",
+    "lot_edges",
+    "lots",
+    "lots_by_id",
+    "new_readings",
+    "plot_summary",
+    "raw_aggregates",
+    "readings",
+    "rollup_aggregates",
+    "rollup_state",
+    "rollup_watermark",
+    "state_seconds",
+    "state_tags",
+    "tags_by_id",
+]

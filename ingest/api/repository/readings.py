@@ -1,0 +1,118 @@
+"""SQL over raw readings: ranges, latest values, interpolation neighbours, CSV export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import dict_row
+
+__all__ = ["export_csv", "interpolation_rows", "latest", "readings"]
+
+_STATUS = (
+    "CASE WHEN r.status_code >= 2147483648 THEN 'bad'"
+    " WHEN r.status_code >= 1073741824 THEN 'uncertain' ELSE 'good' END"
+)
+
+
+async def readings(
+    conn: AsyncConnection,
+    tag_id: int,
+    window: tuple[dt.datetime, dt.datetime],
+    limit: int,
+    after: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Readings of one tag in ``[start, end)`` after ``after`` (exclusive), oldest first."""
+    cur = await conn.cursor(row_factory=dict_row).execute(
+        "SELECT time, value, value_text, status_code, server_time, time_source FROM reading"
+        " WHERE tag_id = %s AND time >= %s AND time > %s AND time < %s ORDER BY time LIMIT %s",
+        (tag_id, window[0], after or window[0] - dt.timedelta(microseconds=1), window[1], limit),
+    )
+    return await cur.fetchall()
+
+
+async def latest(
+    conn: AsyncConnection,
+    tag_ids: list[int] | None,
+    filters: dict[str, str | None],
+    lookback: dt.timedelta,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Each chosen tag with its newest reading within ``lookback`` (NULLs when none)."""
+    cur = await conn.cursor(row_factory=dict_row).execute(
+        "SELECT t.tag_id, t.tag_key, t.name, t.unit, t.data_type, t.expected_interval_s,"
+        " r.time, r.value, r.value_text, r.status_code, now() AS now FROM tag t"
+        " LEFT JOIN LATERAL (SELECT time, value, value_text, status_code FROM reading"
+        "   WHERE tag_id = t.tag_id AND time > now() - %(lookback)s"
+        "   ORDER BY time DESC LIMIT 1) r ON true"
+        " WHERE (%(ids)s::int[] IS NULL OR t.tag_id = ANY(%(ids)s))"
+        " AND (%(stage)s::text IS NULL OR t.stage = %(stage)s)"
+        " AND (%(equipment)s::text IS NULL OR t.equipment = %(equipment)s)"
+        " ORDER BY t.tag_id LIMIT %(limit)s",
+        {"ids": tag_ids, "lookback": lookback, "limit": limit, **filters},
+    )
+    return await cur.fetchall()
+
+
+async def interpolation_rows(
+    conn: AsyncConnection, tag_id: int, grid: tuple[dt.datetime, dt.datetime, dt.timedelta],
+    hold: dt.timedelta,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """For each grid time in ``[start, end)``: the reading at or before it, and the next one."""
+    start, end, step = grid
+    cur = await conn.cursor(row_factory=dict_row).execute(
+        "SELECT g.t, p.time AS p_time, p.value AS p_value, p.value_text AS p_text,"
+        " p.status_code AS p_status, n.time AS n_time, n.value AS n_value,"
+        " n.status_code AS n_status"
+        " FROM generate_series(%(start)s::timestamptz, %(end)s::timestamptz, %(step)s) g(t)"
+        " LEFT JOIN LATERAL (SELECT time, value, value_text, status_code FROM reading"
+        "   WHERE tag_id = %(tag)s AND time <= g.t AND time > g.t - %(hold)s"
+        "   ORDER BY time DESC LIMIT 1) p ON true"
+        " LEFT JOIN LATERAL (SELECT time, value, status_code FROM reading"
+        "   WHERE tag_id = %(tag)s AND time > g.t AND time < g.t + %(hold)s"
+        "   ORDER BY time LIMIT 1) n ON true"
+        " WHERE g.t < %(end)s ORDER BY g.t",
+        {"start": start, "end": end, "step": step, "tag": tag_id, "hold": hold},
+    )
+    return await cur.fetchall()
+
+
+async def export_csv(
+    conn: AsyncConnection, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
+    limit: int,
+) -> tuple[bytes, int]:  # fmt: skip
+    """CSV (with header) of the readings of ``tag_ids`` in the window, and its row count."""
+    query = (
+        "COPY (SELECT to_json(r.time) #>> '{}' AS time, r.tag_id, t.tag_key, r.value,"
+        " r.value_text, t.unit, r.status_code, " + _STATUS + " AS status"
+        " FROM reading r JOIN tag t USING (tag_id)"
+        " WHERE r.tag_id = ANY({ids}) AND r.time >= {start} AND r.time < {end}"
+        " ORDER BY r.tag_id, r.time LIMIT {limit}) TO STDOUT WITH (FORMAT csv, HEADER)"
+    )
+    statement = sql.SQL(query).format(
+        ids=sql.Literal(tag_ids),
+        start=sql.Literal(window[0]),
+        end=sql.Literal(window[1]),
+        limit=sql.Literal(limit),
+    )
+    chunks: list[bytes] = []
+    cursor = conn.cursor()
+    async with cursor.copy(statement) as copy:
+        async for chunk in copy:
+            chunks.append(bytes(chunk))
+    return b"".join(chunks), cursor.rowcount
+
+
+async def new_readings(
+    conn: AsyncConnection, tag_ids: list[int], after: list[dt.datetime], limit: int
+) -> list[dict[str, Any]]:
+    """Readings of each tag newer than its ``after`` time, oldest first, at most ``limit``."""
+    cur = await conn.cursor(row_factory=dict_row).execute(
+        "SELECT r.* FROM unnest(%(ids)s::int[], %(after)s::timestamptz[]) AS c(id, after)"
+        " CROSS JOIN LATERAL (SELECT tag_id, time, value, value_text, status_code FROM reading"
+        "   WHERE tag_id = c.id AND time > c.after ORDER BY time LIMIT %(limit)s) r"
+        " ORDER BY r.time, r.tag_id LIMIT %(limit)s",
+        {"ids": tag_ids, "after": after, "limit": limit},
+    )
+    return await cur.fetchall()

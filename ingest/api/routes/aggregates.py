@@ -1,0 +1,102 @@
+"""Aggregates over buckets of any width, from the roll-ups where they fit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from ingest.api.aggregation import FUNCTIONS, summarize
+from ingest.api.deps import Conn, Settings, Tags, Window
+from ingest.api.errors import ERROR_RESPONSES, InvalidRequest
+from ingest.api.params import parse_duration
+from ingest.api.schemas import TagRef
+
+router = APIRouter(tags=["aggregates"], responses=ERROR_RESPONSES)
+
+_DEFAULT_FUNCTIONS = "avg,min,max,last,count"
+
+
+class Bucket(BaseModel):
+    time: dt.datetime = Field(description="Bucket start")
+    avg: float | None = None
+    min: float | None = None
+    max: float | None = None
+    first: float | None = None
+    last: float | None = None
+    count_good: int | None = Field(None, description="Good readings with a value")
+    count_all: int | None = Field(None, description="Every reading, any status")
+
+
+class Series(BaseModel):
+    tag: TagRef
+    buckets: list[Bucket] = Field(description="Buckets with at least one reading")
+
+
+class Aggregates(BaseModel):
+    start: dt.datetime
+    end: dt.datetime
+    bucket_s: float
+    good_only: bool
+    functions: list[str]
+    sources: list[str] = Field(description="Where the buckets came from, in time order")
+    series: list[Series]
+
+
+def _functions(text: str) -> set[str]:
+    names = {name.strip() for name in text.split(",") if name.strip()}
+    unknown = names - set(FUNCTIONS)
+    if unknown or not names:
+        raise InvalidRequest(
+            f"functions are a comma list of {', '.join(FUNCTIONS)}", {"unknown": sorted(unknown)}
+        )
+    return names
+
+
+def _bucket(row: dict, functions: set[str]) -> Bucket:
+    fields = {f: row[f] for f in functions if f != "count"}
+    if "count" in functions:
+        fields |= {"count_good": row["count_good"], "count_all": row["count_all"]}
+    return Bucket(time=row["time"], **fields)
+
+
+@router.get("/aggregates", response_model=Aggregates, response_model_exclude_none=False)
+async def aggregates(
+    conn: Conn,
+    settings: Settings,
+    tags: Tags,
+    window: Window,
+    bucket: Annotated[str, Query(description="Width: 30s, 1m, 15min, 1h, 1d or PT1M")] = "1m",
+    functions: Annotated[
+        str, Query(description=f"Comma list of {', '.join(FUNCTIONS)}; first is from raw")
+    ] = _DEFAULT_FUNCTIONS,
+    good_only: Annotated[
+        bool, Query(description="Good values only (roll-ups fit); false adds Uncertain ones")
+    ] = True,
+) -> Aggregates:
+    """avg, min, max, first, last and counts per bucket (buckets start at `start`)."""
+    width = parse_duration(bucket, "bucket")
+    wanted = _functions(functions)
+    buckets = -(-window.span // width) * len(tags)
+    if buckets > settings.max_points_per_request:
+        raise InvalidRequest(
+            f"{buckets} buckets; at most {settings.max_points_per_request} per request",
+            {"hint": "use a wider bucket, a shorter range or fewer tags"},
+        )
+    ids = [tag["tag_id"] for tag in tags]
+    summary = await summarize(conn, ids, (window.start, window.end), width, good_only, wanted)
+    by_tag: dict[int, list[Bucket]] = defaultdict(list)
+    for row in sorted(summary.rows, key=lambda r: (r["tag_id"], r["time"])):
+        by_tag[row["tag_id"]].append(_bucket(row, wanted))
+    return Aggregates(
+        start=window.start,
+        end=window.end,
+        bucket_s=width.total_seconds(),
+        good_only=good_only,
+        functions=[f for f in FUNCTIONS if f in wanted],
+        sources=summary.sources,
+        series=[Series(tag=TagRef(**tag), buckets=by_tag[tag["tag_id"]]) for tag in tags],
+    )

@@ -1,0 +1,65 @@
+"""Plot values: a chart's worth of points that keeps every spike and dropout."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from ingest.api import repository
+from ingest.api.deps import Conn, Tags, Window
+from ingest.api.errors import ERROR_RESPONSES, InvalidRequest
+from ingest.api.params import status_name
+from ingest.api.plotting import plot_points
+from ingest.api.schemas import Status, TagRef
+
+router = APIRouter(tags=["plot"], responses=ERROR_RESPONSES)
+
+_MAX_INTERVALS = 10_000
+
+
+class PlotPoint(BaseModel):
+    time: dt.datetime
+    value: float | None
+    status_code: int
+    status: Status
+
+
+class PlotSeries(BaseModel):
+    tag: TagRef
+    points: list[PlotPoint] = Field(description="first, last, min, max, first Bad; time order")
+
+
+class Plot(BaseModel):
+    start: dt.datetime
+    end: dt.datetime
+    intervals: int
+    interval_s: float
+    series: list[PlotSeries]
+
+
+@router.get("/plot", response_model=Plot)
+async def plot(
+    conn: Conn,
+    tags: Tags,
+    window: Window,
+    intervals: Annotated[
+        int, Query(ge=1, le=_MAX_INTERVALS, description="Pixel columns of the chart")
+    ] = 1000,
+) -> Plot:
+    """Per interval the first, last, min, max and first Bad-status point of each tag."""
+    width = window.span / intervals
+    if width < dt.timedelta(milliseconds=1):
+        raise InvalidRequest("intervals shorter than 1 ms; use fewer intervals")
+    width = dt.timedelta(microseconds=-(-width // dt.timedelta(microseconds=1)))
+    series = []
+    for tag in tags:
+        rows = await repository.plot_summary(conn, tag["tag_id"], (window.start, window.end), width)
+        points = [PlotPoint(**p, status=status_name(p["status_code"])) for p in plot_points(rows)]
+        series.append(PlotSeries(tag=TagRef(**tag), points=points))
+    return Plot(
+        start=window.start, end=window.end, intervals=intervals,
+        interval_s=width.total_seconds(), series=series,
+    )  # fmt: skip
