@@ -38,7 +38,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, help="random seed (default 42)")
     p.add_argument("--profile", help="route profile: domestic or tolled")
     p.add_argument("--data-dir", type=Path, help="runtime files (default var/simulator)")
-    p.add_argument("--step", type=float, help="model step in simulated seconds")
+    p.add_argument("--step", type=float, help="model step in simulated seconds (serve: 1, run: 30)")
     p.add_argument("--lines", type=int, help="production lines (scale)")
     p.add_argument("--banks", type=int, help="mixer-settler banks per line")
     p.add_argument("--furnaces", type=int, help="vacuum furnaces per line")
@@ -80,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="simulate a whole run offline, to files")
     _common(run)
     run.add_argument("--days", type=float, default=30.0, help="simulated days (default 30)")
+    run.set_defaults(step=30.0)  # offline default step: 30 simulated seconds
     run.add_argument("--out", type=Path, help="output folder (default DATA_DIR/runs/<run>)")
     run.add_argument("--no-signals", action="store_true", help="ground truth only, no signals")
     return parser

@@ -31,7 +31,7 @@ def hidden_parameters(plant: Plant) -> dict:
             out["furnaces"][f.path] = {
                 "offset_c": f.offset_c,
                 "soak_temp_c": f.soak_temp_c,
-                "zone_offsets_c": f.zone_offsets_c.tolist(),
+                "zone_offsets_c": f.zone_offsets_c,
             }
         for b in line.banks:
             out["banks"][b.path] = {"beta_nd_pr_start": b.beta}
@@ -59,25 +59,20 @@ class GroundTruth:
         """Append what one step produced."""
         for lot in out.lots:
             self._lots.write(json.dumps({**lot.published(), "true": lot.true}) + "\n")
-        for p in out.parts:
-            self._parts.writerow(
-                [
-                    p.part_id,
-                    p.lot_id,
-                    p.t_s,
-                    p.peak_field_t,
-                    p.br_true_t,
-                    p.br_measured_t,
-                    int(p.passed),
-                ]
-            )
+        for b in out.parts:
+            n = len(b)
+            rows = zip(b.part_ids(), [b.lot_id] * n, [b.t_s] * n,
+                       b.peak_field_t.round(5).tolist(), b.br_true_t.round(6).tolist(),
+                       b.br_measured_t.round(6).tolist(), b.passed.astype(int).tolist(),
+                       strict=True)  # fmt: skip
+            self._parts.writerows(rows)
         for e in out.events:
             if e.kind != "lot":
                 self.log_event(e.t_s, e.kind, e.source, e.message, e.fields)
         for record in out.fault_records:
             self._faults.write(json.dumps(record) + "\n")
         self.totals["lots"] += len(out.lots)
-        self.totals["parts"] += len(out.parts)
+        self.totals["parts"] += sum(len(b) for b in out.parts)
         self.totals["faults"] += len(out.fault_records)
 
     def log_event(self, t_s: float, kind: str, source: str, message: str, fields: dict) -> None:

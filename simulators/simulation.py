@@ -17,7 +17,7 @@ from simulators.fault_engine import FaultEngine
 from simulators.faults import FaultSpec
 from simulators.plant.events import PlantEvent
 from simulators.plant.lots import Lot
-from simulators.plant.magnetization import PartResult
+from simulators.plant.magnetization import PartBatch
 from simulators.plant.plant import Plant
 from simulators.profiles import get_profile
 from simulators.sensors import Sensors
@@ -37,7 +37,7 @@ class StepOutput:
     texts: list[tuple[str, str | bool, int]]  # path, value, source time [µs]
     events: list[PlantEvent]
     lots: list[Lot]
-    parts: list[PartResult]
+    parts: list[PartBatch]
     fault_records: list[dict] = field(default_factory=list)
     restarts: list[FaultSpec] = field(default_factory=list)
 
@@ -116,7 +116,7 @@ class Simulation:
                 changed.append((self.text_paths[i], value))
         return changed
 
-    def _drain(self) -> tuple[list[Lot], list[PartResult]]:
+    def _drain(self) -> tuple[list[Lot], list[PartBatch]]:
         lots, parts = [], []
         for line in self.plant.lines:
             lots.extend(line.flow.lots)

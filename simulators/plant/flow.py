@@ -9,7 +9,7 @@ import numpy as np
 
 from simulators.plant.events import PlantEvent
 from simulators.plant.lots import FifoPool, Lot, PoolPart, mass_weighted
-from simulators.plant.magnetization import PartResult
+from simulators.plant.magnetization import PartBatch
 from simulators.plant.physics import (
     THEORETICAL_DENSITY_G_CM3,
     coercivity_ka_per_m,
@@ -41,9 +41,9 @@ class MaterialFlow:
         self.oxide_fed_kg = self.oxide_kg = self.purity_sum = 0.0
         self.oxide_start_s = t0_s
         self.lots: list[Lot] = []  # finished, not yet drained
-        self.parts: list[PartResult] = []
+        self.parts: list[PartBatch] = []
         self._events: list[PlantEvent] = []
-        self._magnetized: list[PartResult] = []
+        self._magnetized: list[PartBatch] = []
         self._seed_stock(t0_s)
 
     def _next_id(self, prefix: str) -> str:
@@ -230,29 +230,31 @@ class MaterialFlow:
             self._close_magnetized(self._current_load, t_s)
 
     def _close_magnetized(self, load: Lot, t_s: float) -> None:
-        parts = self._magnetized
-        passed = sum(p.passed for p in parts)
+        batches, self._magnetized = self._magnetized, []
+        n = sum(len(b) for b in batches)
+        passed = int(sum(b.passed.sum() for b in batches))
         m = self.p.part_mass_kg
-        br = [p.br_measured_t for p in parts] or [0.0]
+        measured = np.concatenate([b.br_measured_t for b in batches]) if n else np.zeros(1)
+        true = np.concatenate([b.br_true_t for b in batches]) if n else np.zeros(1)
         lot = Lot(
             self._next_id("MG"),
             "magnetized",
             "Magnetization",
             self.line.magnetizer.path,
             [load.lot_id],
-            parts[0].t_s if parts else t_s,
+            batches[0].t_s if batches else t_s,
             t_s,
-            len(parts) * m,
+            n * m,
             passed * m,
-            (len(parts) - passed) * m,
-            parts=len(parts),
+            (n - passed) * m,
+            parts=n,
             measured={
-                "br_mean_t": float(np.mean(br)),
-                "pass_fraction": passed / max(1, len(parts)),
-                "pulses": float(len(parts)),
+                "br_mean_t": float(measured.mean()),
+                "br_p10_t": float(np.percentile(measured, 10)),
+                "pass_fraction": passed / max(1, n),
+                "pulses": float(sum(len(b.peak_field_t) for b in batches)),
             },
-            true={"br_true_mean_t": float(np.mean([p.br_true_t for p in parts] or [0.0]))},
+            true={"br_true_mean_t": float(true.mean()), **load.true},
         )
         self._finish(lot)
         self.line.magnetizer.texts["LotId"] = ""
-        self._magnetized = []

@@ -10,6 +10,8 @@ furnace heats up again after repair. ``domain.md``: 1000-1100 °C, a few hours, 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from simulators.plant.base import AnalogSpec, Equipment, TextSpec
@@ -49,8 +51,8 @@ class VacuumFurnace(Equipment):
         super().__init__(path)
         self.profile = profile
         self.offset_c = rng.normal(0.0, profile.furnace_offset_sigma_c)
-        self.zone_offsets_c = rng.normal(0.0, profile.zone_offset_sigma_c, ZONES)
-        self.temps_c = np.full(ZONES, AMBIENT_C)
+        self.zone_offsets_c = rng.normal(0.0, profile.zone_offset_sigma_c, ZONES).tolist()
+        self.temps_c = [AMBIENT_C] * ZONES
         self.pressure_mbar = self.base_mbar = 1013.0
         self.phase, self.phase_s, self.hold_s = "waiting", 0.0, 0.0
         self.ramp_c = AMBIENT_C
@@ -74,16 +76,11 @@ class VacuumFurnace(Equipment):
         self.phase_s += dt_s
         setpoint = self._advance(dt_s)
         heating = not self.is_down and self.phase in ("heat-up", "soak")
-        targets = (
-            setpoint
-            - self.profile.furnace_setpoint_c
-            + self.soak_temp_c
-            + self.zone_offsets_c * (setpoint / self.soak_temp_c)
-        )
-        if not heating:
-            targets = np.full(ZONES, AMBIENT_C)
         tau = 600.0 if heating else (3600.0 if self.phase == "cool-down" else 7200.0)
-        self.temps_c = targets + (self.temps_c - targets) * np.exp(-dt_s / tau)
+        self.temps_c = [
+            lag(t, self._zone_target(z, heating, setpoint), dt_s, tau)
+            for z, t in enumerate(self.temps_c)
+        ]
         power = self._power(heating, setpoint)
         self.energy_kwh += power * dt_s / 3600.0
         self.pressure_mbar = self._pressure(dt_s)
@@ -99,9 +96,21 @@ class VacuumFurnace(Equipment):
             self.energy_kwh,
         )
 
+    def _zone_target(self, zone: int, heating: bool, setpoint: float) -> float:
+        """Where zone ``zone`` is heading: the set point shifted by the hidden offsets."""
+        if not heating:
+            return AMBIENT_C
+        shift = self.offset_c + self.zone_offsets_c[zone] * setpoint / self.soak_temp_c
+        return setpoint + shift
+
+    @property
+    def mean_c(self) -> float:
+        """Mean of the true zone temperatures [°C]."""
+        return sum(self.temps_c) / ZONES
+
     def _advance(self, dt_s: float) -> float:
         """Move through the cycle; return the programme set point [°C]."""
-        mean_c = float(self.temps_c.mean())
+        mean_c = self.mean_c
         if self.phase == "loading" and self.phase_s >= HANDLING_S:
             self._enter("heat-up")
             self.ramp_c = mean_c
@@ -142,7 +151,7 @@ class VacuumFurnace(Equipment):
     def _power(self, heating: bool, setpoint: float) -> float:
         if not heating:
             return 0.0
-        mean_c = float(self.temps_c.mean())
+        mean_c = self.mean_c
         hold = 0.018 * (mean_c - AMBIENT_C)
         return float(min(MAX_POWER_KW, max(0.0, hold + 0.5 * (setpoint - mean_c))))
 
@@ -152,5 +161,5 @@ class VacuumFurnace(Equipment):
         if self.phase == "cool-down":
             return lag(self.pressure_mbar, 800.0, dt_s, 120.0)
         self.base_mbar = lag(min(self.base_mbar, self.pressure_mbar), 1e-3, dt_s, 300.0)
-        outgassing = 0.05 * np.exp(-(((float(self.temps_c.mean()) - 500.0) / 80.0) ** 2))
+        outgassing = 0.05 * math.exp(-(((self.mean_c - 500.0) / 80.0) ** 2))
         return float(self.base_mbar + outgassing)

@@ -17,7 +17,7 @@ from simulators.plant.physics import grade_limits, remanence_t, saturation_fract
 from simulators.plant.sintering import STATE_SPEC, energy_spec, lag
 from simulators.profiles import RouteProfile
 
-__all__ = ["Magnetizer", "PartResult"]
+__all__ = ["Magnetizer", "PartBatch"]
 
 CYCLE_S = 2.0  # handling plus charge time per part
 CHARGE_V = 2500.0
@@ -30,16 +30,26 @@ PULSE_KWH = 0.004
 
 
 @dataclass
-class PartResult:
-    """One magnetized part (true and measured Br in T)."""
+class PartBatch:
+    """Parts magnetized in one step, all from one lot (arrays, one entry per part)."""
 
-    part_id: str
     lot_id: str
+    first_number: int  # part number of the first part in the lot (1-based)
     t_s: float
-    peak_field_t: float
-    br_true_t: float
-    br_measured_t: float
-    passed: bool
+    peak_field_t: np.ndarray
+    br_true_t: np.ndarray
+    br_measured_t: np.ndarray
+    passed: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.passed)
+
+    def part_ids(self) -> list[str]:
+        """Ids of the parts, ``<lot>-P<number>``."""
+        return [
+            f"{self.lot_id}-P{n:05d}"
+            for n in range(self.first_number, self.first_number + len(self))
+        ]
 
 
 class Magnetizer(Equipment):
@@ -72,12 +82,7 @@ class Magnetizer(Equipment):
         self.credit = 0.0
         self.energy_kwh = 0.0
         self.job = None  # (load, parts left) set by the line
-        self.parts: list[PartResult] = []
-
-    def field_t(self) -> float:
-        """Peak field the next pulse reaches at the present coil temperature."""
-        loss = 1.0 - COIL_FIELD_LOSS_PER_C * (self.coil_c - COIL_AMBIENT_C)
-        return self.profile.magnetizer_field_t * loss
+        self.parts: list[PartBatch] = []
 
     def step(self, t_s: float, dt_s: float, rng: np.random.Generator) -> None:
         self.parts = []
@@ -85,38 +90,43 @@ class Magnetizer(Equipment):
         if self.job is not None and not self.is_down:
             self.credit += dt_s / CYCLE_S
             while self.credit >= 1.0 and self.job is not None:
-                self.credit -= 1.0
-                self._pulse(t_s, rng)
+                n = min(int(self.credit), self.job[1])
+                self.credit -= n
+                self._pulses(n, t_s, rng)
         else:
             self.credit = 0.0
         self.coil_c = lag(self.coil_c, COIL_AMBIENT_C, dt_s, 600.0)
         if not self.is_down:
             self.state = "running" if self.job is not None else "idle"
         volts = CHARGE_V * (1.0 - math.exp(-self.since_pulse_s / 0.4))
-        br = self.parts[-1].br_measured_t if self.parts else self.values[4]
+        br = float(self.parts[-1].br_measured_t[-1]) if self.parts else self.values[4]
         self.values[:] = (volts, self.peak_t, self.pulses, self.coil_c, br, self.energy_kwh)
 
-    def _pulse(self, t_s: float, rng: np.random.Generator) -> None:
+    def _pulses(self, n: int, t_s: float, rng: np.random.Generator) -> None:
+        """Fire ``n`` pulses, one per part of the current load."""
         load, left = self.job
-        self.peak_t = self.field_t()
-        self.coil_c += COIL_RISE_C_PER_PULSE
-        self.pulses += 1
-        self.since_pulse_s = 0.0
-        self.energy_kwh += PULSE_KWH
+        coil = self.coil_c + COIL_RISE_C_PER_PULSE * np.arange(n)
+        peak = self.profile.magnetizer_field_t * (
+            1.0 - COIL_FIELD_LOSS_PER_C * (coil - COIL_AMBIENT_C)
+        )
         t = load.true
         br_true = remanence_t(
             self.profile.nonmagnetic_fraction,
             t["density_ratio"],
             t["alignment_cos"],
-            saturation_fraction(self.peak_t),
+            saturation_fraction(peak),
         )
-        br_true = float(br_true * (1.0 + PART_SIGMA * rng.normal()))
-        br_meas = br_true + GAUGE_SIGMA_T * rng.normal()
-        passed = br_meas >= self.br_min_t and t["hcj_ka_per_m"] >= self.hcj_min_ka_per_m
-        number = load.parts - left + 1
-        part = PartResult(
-            f"{load.lot_id}-P{number:05d}", load.lot_id, t_s, self.peak_t, br_true, br_meas, passed
+        br_true = br_true * (1.0 + PART_SIGMA * rng.standard_normal(n))
+        br_meas = br_true + GAUGE_SIGMA_T * rng.standard_normal(n)
+        passed = (br_meas >= self.br_min_t) & (t["hcj_ka_per_m"] >= self.hcj_min_ka_per_m)
+        self.parts.append(
+            PartBatch(load.lot_id, load.parts - left + 1, t_s, peak, br_true, br_meas, passed)
         )
-        self.parts.append(part)
-        self.texts["PartId"], self.texts["PartPass"] = part.part_id, passed
-        self.job = (load, left - 1) if left > 1 else None
+        self.coil_c += COIL_RISE_C_PER_PULSE * n
+        self.pulses += n
+        self.peak_t = float(peak[-1])
+        self.since_pulse_s = 0.0
+        self.energy_kwh += PULSE_KWH * n
+        self.texts["PartId"] = f"{load.lot_id}-P{load.parts - left + n:05d}"
+        self.texts["PartPass"] = bool(passed[-1])
+        self.job = (load, left - n) if left > n else None

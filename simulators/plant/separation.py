@@ -96,8 +96,9 @@ class MixerSettlerBank(Equipment):
         if rng.random() < dt_s / (4 * 3600.0):  # operator moves set points now and then
             self.feed_sp = p.feed_flow_l_per_h * (1.0 + rng.normal(0.0, 0.04))
             self.oa_sp = OA_OPTIMUM * (1.0 + rng.normal(0.0, 0.04))
-        running = self.state == "running"
-        feed = self.feed_sp if running else 0.0
+        if not self.is_down:
+            self.state = "running"
+        feed = 0.0 if self.is_down else self.feed_sp
         self.temp_c += (35.0 + 3.0 * math.sin(2 * math.pi * t_s / 86400.0) - self.temp_c) * min(
             1.0, dt_s / 1800.0
         )
