@@ -17,9 +17,7 @@ logger = logging.getLogger("ingest")
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _configure_logging(args.log_level)
     try:
         return args.handler(args)
     except IngestError as exc:
@@ -27,6 +25,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # asyncua logs every publish response in full at INFO: far too much for an operator.
+    for noisy in ("asyncua",):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -16,11 +16,20 @@ from dataclasses import dataclass
 
 import psycopg
 from asyncua import Client, ua
-from asyncua.common.subscription import DataChangeEvent, OverflowPolicy, Subscription
+from asyncua.common.subscription import (
+    DataChangeEvent,
+    OpcEvent,
+    OverflowPolicy,
+    StatusChangeEvent,
+    Subscription,
+)
 
 from ingest.discovery import TagInfo, discover_tags
 from ingest.errors import OpcUaError
-from ingest.rows import row_from_datavalue
+from ingest.events import event_row, subscribe_events
+from ingest.lots import LotRecordError, parse_lot_record
+from ingest.record_writer import RecordWriter
+from ingest.rows import ReadingRow, row_from_datavalue
 from ingest.settings import EndpointSettings, SubscriptionSettings
 from ingest.tag_repository import register_tags
 from ingest.writer import RowBuffer
@@ -32,6 +41,7 @@ logger = logging.getLogger(__name__)
 _MIN_QUEUE = 100_000
 _ROWS_PER_PUT = 2000  # notifications handed to the buffer at once: fewer awaits per row
 _MAX_RETRY_S = 10.0
+_SESSION_ERRORS = (OSError, TimeoutError, ConnectionError, ua.UaError)
 _HAND_OVER_S = 0.1  # longest a notification waits in the collector before the buffer
 
 
@@ -41,6 +51,9 @@ class CollectorState:
     tags: int = 0
     notifications: int = 0
     failed_items: int = 0
+    events: int = 0
+    sessions_lost: int = 0
+    lots_invalid: int = 0
     last_notification: dt.datetime | None = None
 
 
@@ -53,27 +66,41 @@ class EndpointCollector:
         subscription: SubscriptionSettings,
         tag_conn: psycopg.AsyncConnection,
         buffer: RowBuffer,
+        records: RecordWriter,
     ) -> None:
         self.endpoint = endpoint
         self._settings = subscription
         self._tag_conn = tag_conn
         self._buffer = buffer
+        self._records = records
         self._tag_ids: dict[ua.NodeId, int] = {}
+        self._lot_stage: dict[ua.NodeId, str | None] = {}
+        self._event_types: dict[ua.NodeId, str] = {}
         self.status = CollectorState()
 
     async def run(self, stop: asyncio.Event) -> None:
-        client = await self._connect_with_retry(stop)
-        if client is None:
-            return
-        try:
-            tags = await discover_tags(client, self.endpoint.label, self.endpoint.namespace_uri)
-            await self._register(tags)
-            subscription = await self._subscribe(client, tags)
-            self.status.state = "running"
-            await self._consume(subscription, stop)
-        finally:
-            self.status.state = "stopped"
-            await client.disconnect()
+        """Record until ``stop``; a lost session is reopened, rediscovered and resubscribed."""
+        while not stop.is_set():
+            client = await self._connect_with_retry(stop)
+            if client is None:
+                break
+            try:
+                await self._record(client, stop)
+            except _SESSION_ERRORS as exc:
+                self.status.state = "reconnecting"
+                self.status.sessions_lost += 1
+                logger.warning("%s: session lost (%r); reconnecting", self.endpoint.label, exc)
+            finally:
+                await _disconnect_quietly(client)
+        self.status.state = "stopped"
+
+    async def _record(self, client: Client, stop: asyncio.Event) -> None:
+        tags = await discover_tags(client, self.endpoint.label, self.endpoint.namespace_uri)
+        await self._register(tags)
+        subscription = await self._subscribe(client, tags)
+        self._event_types = await self._subscribe_events(client, subscription)
+        self.status.state = "running"
+        await self._consume(subscription, stop)
 
     async def _connect_with_retry(self, stop: asyncio.Event) -> Client | None:
         """A connected client, retrying with backoff until it works or ``stop`` is set."""
@@ -87,7 +114,7 @@ class EndpointCollector:
             try:
                 await client.connect()
                 return client
-            except (OSError, TimeoutError, ua.UaError) as exc:
+            except _SESSION_ERRORS as exc:
                 logger.warning(
                     "%s: cannot connect (%r); retrying in %.1f s", self.endpoint.label, exc, delay_s
                 )
@@ -104,6 +131,8 @@ class EndpointCollector:
             )
         ids = await register_tags(self._tag_conn, tags)
         self._tag_ids = {tag.node_id: ids[tag.tag_key] for tag in tags}
+        lot_variable = self.endpoint.lot_variable
+        self._lot_stage = {t.node_id: t.stage for t in tags if t.browse_path[-1] == lot_variable}
         self.status.tags = len(tags)
 
     async def _subscribe(self, client: Client, tags: list[TagInfo]) -> Subscription:
@@ -125,6 +154,18 @@ class EndpointCollector:
             self._count_failures(tags[start : start + step], results)
         return subscription
 
+    async def _subscribe_events(self, client: Client, subscription: Subscription) -> dict:
+        if not self.endpoint.events:
+            return {}
+        namespace_index = await client.get_namespace_index(self.endpoint.namespace_uri)
+        try:
+            return await subscribe_events(client, subscription, namespace_index)
+        except ua.UaError as exc:
+            logger.warning(
+                "%s: events not recorded, the server refused: %s", self.endpoint.label, exc
+            )
+            return {}
+
     def _count_failures(self, tags: list[TagInfo], results: list[int | ua.StatusCode]) -> None:
         for tag, result in zip(tags, results, strict=True):
             if isinstance(result, ua.StatusCode):
@@ -139,8 +180,15 @@ class EndpointCollector:
         last_put = loop.time()
         while not stop.is_set():
             event = await subscription.next_event(timeout=_HAND_OVER_S)
+            if isinstance(event, StatusChangeEvent) and not event.notification.Status.is_good():
+                raise ConnectionError(f"subscription status {event.notification.Status}")
             if isinstance(event, DataChangeEvent):
-                rows.append(self._row(event))
+                row = self._row(event)
+                rows.append(row)
+                if event.data.subscription_data.node.nodeid in self._lot_stage:
+                    await self._record_lot(event, row)
+            elif isinstance(event, OpcEvent):
+                await self._record_event(event)
             due = event is None or loop.time() - last_put >= _HAND_OVER_S
             if rows and (due or len(rows) >= _ROWS_PER_PUT):
                 await self._hand_over(rows)
@@ -153,7 +201,35 @@ class EndpointCollector:
         self.status.notifications += len(rows)
         self.status.last_notification = rows[-1][0]
 
-    def _row(self, event: DataChangeEvent) -> tuple:
+    async def _record_event(self, event: OpcEvent) -> None:
+        received = dt.datetime.now(dt.UTC)
+        await self._records.put_event(
+            event_row(self.endpoint.label, event.event, self._event_types, received)
+        )
+        self.status.events += 1
+
+    async def _record_lot(self, event: DataChangeEvent, row: ReadingRow) -> None:
+        text = row[3]
+        if not text:
+            return
+        stage = self._lot_stage[event.data.subscription_data.node.nodeid]
+        try:
+            record = parse_lot_record(text, stage)
+        except LotRecordError as exc:
+            self.status.lots_invalid += 1
+            logger.warning("%s: lot record not stored: %s", self.endpoint.label, exc)
+            return
+        await self._records.put_lot(record, self.endpoint.label)
+
+    def _row(self, event: DataChangeEvent) -> ReadingRow:
         received = dt.datetime.now(dt.UTC)
         tag_id = self._tag_ids[event.data.subscription_data.node.nodeid]
         return row_from_datavalue(tag_id, event.data.monitored_item.Value, received)
+
+
+async def _disconnect_quietly(client: Client) -> None:
+    """Close a session that may already be dead without waiting the full request timeout."""
+    try:
+        await asyncio.wait_for(client.disconnect(), 3)
+    except _SESSION_ERRORS:
+        client.disconnect_socket()

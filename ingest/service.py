@@ -19,6 +19,7 @@ import psycopg
 from ingest.collector import EndpointCollector
 from ingest.maintenance import run_maintenance
 from ingest.migrate import apply_migrations
+from ingest.record_writer import RecordWriter
 from ingest.settings import IngestSettings
 from ingest.writer import BatchWriter, RowBuffer
 
@@ -43,12 +44,14 @@ async def run_service(
     async with (
         await psycopg.AsyncConnection.connect(dsn) as write_conn,
         await psycopg.AsyncConnection.connect(dsn, autocommit=True) as meta_conn,
+        await psycopg.AsyncConnection.connect(dsn) as record_conn,
     ):
         writer = BatchWriter(
             write_conn, buffer, settings.writer.batch_size, settings.writer.flush_interval_s
         )
+        records = RecordWriter(record_conn)
         collectors = [
-            EndpointCollector(endpoint, settings.subscription, meta_conn, buffer)
+            EndpointCollector(endpoint, settings.subscription, meta_conn, buffer, records)
             for endpoint in settings.endpoint
         ]
         collector_stop = asyncio.Event()
@@ -57,6 +60,7 @@ async def run_service(
         ]
         writer_stop = asyncio.Event()
         writer_task = asyncio.create_task(writer.run(writer_stop), name="writer")
+        records_task = asyncio.create_task(records.run(writer_stop), name="records")
         maintenance_task = asyncio.create_task(
             run_maintenance(dsn, settings, writer.counters, writer_stop), name="maintenance"
         )
@@ -68,6 +72,7 @@ async def run_service(
         results = await asyncio.gather(*tasks, return_exceptions=True)
         writer_stop.set()
         await writer_task
+        await records_task
         await maintenance_task
         await health_task
         await _write_health(meta_conn, collectors, writer, buffer)
@@ -123,6 +128,9 @@ async def _write_health(
             "tags": collector.status.tags,
             "notifications": collector.status.notifications,
             "failed_items": collector.status.failed_items,
+            "events": collector.status.events,
+            "sessions_lost": collector.status.sessions_lost,
+            "lots_invalid": collector.status.lots_invalid,
             "last_notification": _iso(collector.status.last_notification),
             "writer_rows_written": counters.rows_written,
             "writer_rows_duplicate": counters.rows_duplicate,

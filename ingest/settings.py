@@ -55,6 +55,10 @@ class EndpointSettings(_Strict):
     )
     username: str | None = None
     password: str | None = None
+    events: bool = Field(default=True, description="Record the server's OPC UA events")
+    lot_variable: str = Field(
+        default="LastLot", description="Browse name of the string variables that publish lots"
+    )
 
     @field_validator("url")
     @classmethod

@@ -69,8 +69,9 @@ class Processes:
     def start(self, name: str, *args: str, env: dict[str, str]) -> None:
         log = (self.log_dir / f"{name}.log").open("w")
         command = [sys.executable, "-m", *args]
-        child = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
-                                 start_new_session=True)  # fmt: skip
+        child = subprocess.Popen(
+            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+        )
         self.children.append((name, child))
         print(f"  started {name:<10} pid {child.pid:<7} log {log.name}")
 
@@ -115,8 +116,10 @@ def print_coverage(coverage: dict[str, tuple[int, dict]]) -> None:
     for stage, (count, tag) in coverage.items():
         last = tag["last"]
         value = last["value"] if last["value"] is not None else last["value_text"]
-        print(f"  {stage:<14} {count:>4} tags   e.g. {tag['browse_path']} = {value:.4g} "
-              f"{tag['unit']} (status 0x{last['status_code']:08X})")  # fmt: skip
+        print(
+            f"  {stage:<14} {count:>4} tags   e.g. {tag['browse_path']} = {value:.4g} "
+            f"{tag['unit']} (status 0x{last['status_code']:08X})"
+        )
 
 
 def main() -> int:
@@ -141,12 +144,33 @@ def main() -> int:
     processes = Processes(log_dir)
     print("Starting the line simulator, the ingest service and the API:")
     try:
-        processes.start("simulator", "simulators", "serve", "--host", "127.0.0.1",
-                        "--port", str(opc_port), "--seed", str(args.seed), "--speed",
-                        str(args.speed), "--profile", args.profile, env=env)  # fmt: skip
+        processes.start(
+            "simulator",
+            "simulators",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(opc_port),
+            "--seed",
+            str(args.seed),
+            "--speed",
+            str(args.speed),
+            "--profile",
+            args.profile,
+            env=env,
+        )
         wait_until("the OPC UA server", lambda: processes.check_alive() or port_open(opc_port), 60)
-        processes.start("ingest", "ingest", "run", "--endpoint", f"opc.tcp://127.0.0.1:{opc_port}/",
-                        "--namespace-uri", NAMESPACE, env=env)  # fmt: skip
+        processes.start(
+            "ingest",
+            "ingest",
+            "run",
+            "--endpoint",
+            f"opc.tcp://127.0.0.1:{opc_port}/",
+            "--namespace-uri",
+            NAMESPACE,
+            env=env,
+        )
         processes.start("api", "ingest", "api", "--port", str(api_port), env=env)
         wait_until("the API", lambda: processes.check_alive() or get_json(f"{api}/health"), 60)
         coverage = wait_until(
@@ -156,12 +180,15 @@ def main() -> int:
         print("\nThe twin, both routes side by side:\n", flush=True)
         twin = subprocess.run(
             [sys.executable, "-m", "twin", "compare", "--samples", str(args.samples)],
-            cwd=ROOT, check=False,
-        )  # fmt: skip
+            cwd=ROOT,
+            check=False,
+        )
         if twin.returncode != 0:
             raise RuntimeError(f"the twin failed (exit {twin.returncode})")
-        print(f"\nThe API answers at http://127.0.0.1:{api_port}  (OpenAPI docs: "
-              f"http://127.0.0.1:{api_port}/docs)")  # fmt: skip
+        print(
+            f"\nThe API answers at http://127.0.0.1:{api_port}  (OpenAPI docs: "
+            f"http://127.0.0.1:{api_port}/docs)"
+        )
         if not args.once:
             print("The line keeps running and recording. Ctrl-C stops everything.", flush=True)
             watch(processes, api)
@@ -182,9 +209,11 @@ def watch(processes: Processes, api: str) -> None:
         health = get_json(f"{api}/health")
         if health and health["ingest"]:
             details = health["ingest"][0]["details"]
-            print(f"  {time.strftime('%H:%M:%S')}  {details['writer_rows_written']:,} readings "
-                  f"recorded, {details['tags']} tags, queue {details['writer_queue_rows']}",
-                  flush=True)  # fmt: skip
+            print(
+                f"  {time.strftime('%H:%M:%S')}  {details['writer_rows_written']:,} readings "
+                f"recorded, {details['tags']} tags, queue {details['writer_queue_rows']}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

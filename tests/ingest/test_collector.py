@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import AsyncIterator
 
 import psycopg
@@ -16,8 +17,11 @@ from ingest.writer import BatchWriter, RowBuffer
 from tests.conftest import free_tcp_port
 
 NAMESPACE = "urn:magnetline:test-plant"
-CELSIUS = ua.EUInformation(NamespaceUri="http://www.opcfoundation.org/UA/units/un/cefact",
-                           UnitId=4408652, DisplayName=ua.LocalizedText("°C"))  # fmt: skip
+CELSIUS = ua.EUInformation(
+    NamespaceUri="http://www.opcfoundation.org/UA/units/un/cefact",
+    UnitId=4408652,
+    DisplayName=ua.LocalizedText("°C"),
+)
 
 
 class TinyPlant:
@@ -39,19 +43,45 @@ class TinyPlant:
             ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature", idx), "Zone1Temperature", 20.0
         )
         await self.temperature.add_property(
-            ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature.EU", idx), "EngineeringUnits",
+            ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature.EU", idx),
+            "EngineeringUnits",
             CELSIUS,
-        )  # fmt: skip
+        )
         await self.temperature.add_property(
-            ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature.Range", idx), "EURange",
+            ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature.Range", idx),
+            "EURange",
             ua.Range(Low=0.0, High=1200.0),
-        )  # fmt: skip
-        self.lot = await furnace.add_variable(ua.NodeId("Line1.Sintering.Furnace1.LotId", idx),
-                                              "LotId", "")  # fmt: skip
+        )
+        self.lot = await furnace.add_variable(
+            ua.NodeId("Line1.Sintering.Furnace1.LotId", idx), "LotId", ""
+        )
         self.failing = await furnace.add_variable(
             ua.NodeId("Line1.Sintering.Furnace1.VacuumPressure", idx), "VacuumPressure", 1e-3
         )
+        lots = await sinter.add_object(ua.NodeId("Line1.Sintering.Lots", idx), "Lots")
+        self.last_lot = await lots.add_variable(
+            ua.NodeId("Line1.Sintering.Lots.LastLot", idx), "LastLot", ""
+        )
+        trip_type = await self.server.create_custom_event_type(
+            idx,
+            "EquipmentTrip",
+            ua.ObjectIds.BaseEventType,
+            [("Equipment", ua.VariantType.String), ("Details", ua.VariantType.String)],
+        )
+        self.trips = await self.server.get_event_generator(trip_type, ua.ObjectIds.Server)
         await self.server.start()
+
+    async def publish_lot(self, text: str) -> None:
+        now = dt.datetime.now(dt.UTC)
+        await self.server.write_attribute_value(
+            self.last_lot.nodeid, ua.DataValue(ua.Variant(text), SourceTimestamp=now)
+        )
+
+    async def trip(self, equipment: str) -> None:
+        event = self.trips.event
+        event.SourceName, event.Severity = equipment, 700
+        event.Equipment, event.Details = equipment, '{"cause": "vacuum leak"}'
+        await self.trips.trigger(message=f"{equipment} tripped")
 
     async def publish(self, step: int) -> None:
         now = dt.datetime.now(dt.UTC)
@@ -84,9 +114,11 @@ async def _count(dsn: str, sql: str) -> int:
 async def test_service_records_values_units_and_statuses(plant: TinyPlant, db_dsn: str) -> None:
     """Every published value arrives with its unit, range, status code and source time."""
     settings = IngestSettings.model_validate(
-        {"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}],
-         "writer": {"flush_interval_s": 0.2}}
-    )  # fmt: skip
+        {
+            "endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}],
+            "writer": {"flush_interval_s": 0.2},
+        }
+    )
     stop = asyncio.Event()
     service = asyncio.create_task(run_service(settings, db_dsn, stop))
     async with asyncio.timeout(30):
@@ -105,30 +137,115 @@ async def test_service_records_values_units_and_statuses(plant: TinyPlant, db_ds
     await asyncio.wait_for(service, 15)
 
     async with await psycopg.AsyncConnection.connect(db_dsn) as conn:
-        tag = await (await conn.execute(
-            "SELECT tag_key, stage, equipment, unit, eu_low, eu_high, data_type FROM tag "
-            "WHERE name = 'Zone1Temperature'"
-        )).fetchone()  # fmt: skip
-        assert tag == (f"nsu={NAMESPACE};s=Line1.Sintering.Furnace1.Zone1Temperature",
-                       "Sintering", "Furnace1", "°C", 0.0, 1200.0, "Double")  # fmt: skip
-        values = await (await conn.execute(
-            "SELECT r.value FROM reading r JOIN tag t USING (tag_id) "
-            "WHERE t.name = 'Zone1Temperature' AND r.value >= 21 ORDER BY r.time"
-        )).fetchall()  # fmt: skip
+        tag = await (
+            await conn.execute(
+                "SELECT tag_key, stage, equipment, unit, eu_low, eu_high, data_type FROM tag "
+                "WHERE name = 'Zone1Temperature'"
+            )
+        ).fetchone()
+        assert tag == (
+            f"nsu={NAMESPACE};s=Line1.Sintering.Furnace1.Zone1Temperature",
+            "Sintering",
+            "Furnace1",
+            "°C",
+            0.0,
+            1200.0,
+            "Double",
+        )
+        values = await (
+            await conn.execute(
+                "SELECT r.value FROM reading r JOIN tag t USING (tag_id) "
+                "WHERE t.name = 'Zone1Temperature' AND r.value >= 21 ORDER BY r.time"
+            )
+        ).fetchall()
         assert [v[0] for v in values] == [20.0 + step for step in range(1, 21)]
-        bad = await (await conn.execute(
-            "SELECT count(*), count(r.value) FROM reading r JOIN tag t USING (tag_id) "
-            "WHERE t.name = 'VacuumPressure' AND r.status_code = %s",
-            (ua.StatusCodes.BadSensorFailure,),
-        )).fetchone()  # fmt: skip
+        bad = await (
+            await conn.execute(
+                "SELECT count(*), count(r.value) FROM reading r JOIN tag t USING (tag_id) "
+                "WHERE t.name = 'VacuumPressure' AND r.status_code = %s",
+                (ua.StatusCodes.BadSensorFailure,),
+            )
+        ).fetchone()
         assert bad[0] >= 5 and bad[1] == 0
-        lots = await (await conn.execute(
-            "SELECT DISTINCT r.value_text FROM reading r JOIN tag t USING (tag_id) "
-            "WHERE t.name = 'LotId' AND r.value_text <> ''"
-        )).fetchall()  # fmt: skip
+        lots = await (
+            await conn.execute(
+                "SELECT DISTINCT r.value_text FROM reading r JOIN tag t USING (tag_id) "
+                "WHERE t.name = 'LotId' AND r.value_text <> ''"
+            )
+        ).fetchall()
         assert {"LOT-0001", "LOT-0002", "LOT-0003", "LOT-0004"} <= {row[0] for row in lots}
         health = await (await conn.execute("SELECT state FROM ingest_health")).fetchone()
         assert health == ("stopped",)
+
+
+async def test_lots_and_events_are_recorded(plant: TinyPlant, db_dsn: str) -> None:
+    """Published lot records become lots with genealogy; a broken one is refused; plant
+    events become event rows with their own fields."""
+    settings = IngestSettings.model_validate(
+        {"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}]}
+    )
+    stop = asyncio.Event()
+    service = asyncio.create_task(run_service(settings, db_dsn, stop))
+    lot = {
+        "lot_id": "FL-0001",
+        "parents": ["AL-0007", "AL-0008"],
+        "equipment": "Furnace1",
+        "start_s": 1.79e9,
+        "end_s": 1.79e9 + 14400,
+        "mass_in_kg": 600.0,
+        "mass_out_kg": 588.5,
+        "scrap_kg": 11.5,
+        "properties": {"density_g_cm3": 7.56},
+    }
+    async with asyncio.timeout(30):
+        while (
+            await _count(db_dsn, "SELECT count(*) FROM ingest_health WHERE state = 'running'") < 1
+        ):
+            await asyncio.sleep(0.1)
+        await plant.publish_lot(json.dumps(lot))
+        await asyncio.sleep(0.3)
+        await plant.publish_lot('{"lot_id": "FL-0002", "mass_in_kg": -5}')
+        await plant.trip("Furnace1")
+        while (await _count(db_dsn, "SELECT count(*) FROM lot")) < 1 or (
+            await _count(db_dsn, "SELECT count(*) FROM event")
+        ) < 1:
+            await asyncio.sleep(0.1)
+    stop.set()
+    await asyncio.wait_for(service, 15)
+
+    async with await psycopg.AsyncConnection.connect(db_dsn) as conn:
+        stored = await (
+            await conn.execute(
+                "SELECT lot_id, stage, equipment, mass_in_kg, mass_out_kg, properties, "
+                "finished_at - started_at FROM lot"
+            )
+        ).fetchall()
+        parents = await (
+            await conn.execute(
+                "SELECT parent_lot_id FROM lot_parent WHERE lot_id = 'FL-0001' ORDER BY 1"
+            )
+        ).fetchall()
+        event = await (
+            await conn.execute(
+                "SELECT source, event_type, severity, message, attributes FROM event"
+            )
+        ).fetchone()
+        health = await (await conn.execute("SELECT details FROM ingest_health")).fetchone()
+    assert stored == [
+        (
+            "FL-0001",
+            "Sintering",
+            "Furnace1",
+            600.0,
+            588.5,
+            {"scrap_kg": 11.5, "density_g_cm3": 7.56},
+            dt.timedelta(hours=4),
+        )
+    ]
+    assert [p[0] for p in parents] == ["AL-0007", "AL-0008"]
+    assert event[:4] == ("Furnace1", "EquipmentTrip", 700, "Furnace1 tripped")
+    assert event[4]["Equipment"] == "Furnace1" and event[4]["Details"] == {"cause": "vacuum leak"}
+    assert health[0]["lots_invalid"] == 1 and health[0]["events"] == 1
 
 
 async def test_writer_skips_rows_it_already_stored(db_dsn: str) -> None:

@@ -26,10 +26,16 @@ def _readings(
         values = rng.normal(1000.0, 25.0, offsets.size)
         status = rng.choice([0, 0, 0, 0, 0, 0, 0, BAD, 0x40000000], offsets.size)
         values[rng.random(offsets.size) < 0.02] = np.nan
-        frames.append(pl.DataFrame({
-            "time": [start + dt.timedelta(milliseconds=int(o)) for o in offsets],
-            "tag_id": tag_id, "value": values, "status_code": status,
-        }))  # fmt: skip
+        frames.append(
+            pl.DataFrame(
+                {
+                    "time": [start + dt.timedelta(milliseconds=int(o)) for o in offsets],
+                    "tag_id": tag_id,
+                    "value": values,
+                    "status_code": status,
+                }
+            )
+        )
     return pl.concat(frames).with_columns(
         pl.when(pl.col("status_code") >= BAD).then(None).otherwise(pl.col("value")).alias("value")
     )
@@ -79,8 +85,11 @@ def _assert_same(stored: pl.DataFrame, expected: pl.DataFrame) -> None:
     assert stored["count_all"].to_list() == expected["count_all"].to_list()
     assert stored["count_good"].to_list() == expected["count_good"].to_list()
     for column in ("avg", "min", "max", "last"):
-        assert_allclose(stored[column].to_numpy().astype(float),
-                        expected[column].to_numpy().astype(float), rtol=1e-12)  # fmt: skip
+        assert_allclose(
+            stored[column].to_numpy().astype(float),
+            expected[column].to_numpy().astype(float),
+            rtol=1e-12,
+        )
 
 
 def test_rollups_match_the_raw_data(db_dsn: str) -> None:
@@ -106,8 +115,9 @@ def test_rollups_are_incremental_and_take_in_late_rows(db_dsn: str) -> None:
         assert minutes["bucket"].max() == T0 + dt.timedelta(minutes=29)
         late = _readings(rng, T0 + dt.timedelta(minutes=10), seconds=60, tags=2)
         _store(conn, late)
-        roll_up(conn, data_until=T0 + dt.timedelta(hours=1),
-                late_since=T0 + dt.timedelta(minutes=10))  # fmt: skip
+        roll_up(
+            conn, data_until=T0 + dt.timedelta(hours=1), late_since=T0 + dt.timedelta(minutes=10)
+        )
         _assert_same(_stored(conn, "reading_1m"), _expected(pl.concat([first, late]), "1m"))
 
 
@@ -120,8 +130,10 @@ def test_retention_drops_only_old_rolled_up_chunks(db_dsn: str) -> None:
         _store(conn, old)
         _store(conn, new)
         assert apply_retention(conn, now, raw_days=30, minute_days=90, hour_days=None) == {
-            "reading": 0, "reading_1m": 0, "reading_1h": 0,
-        }, "nothing may be dropped before it is rolled up"  # fmt: skip
+            "reading": 0,
+            "reading_1m": 0,
+            "reading_1h": 0,
+        }, "nothing may be dropped before it is rolled up"
         roll_up(conn, data_until=now)
         dropped = apply_retention(conn, now, raw_days=30, minute_days=90, hour_days=None)
         remaining = conn.execute("SELECT min(time), count(*) FROM reading").fetchone()

@@ -15,8 +15,9 @@ SERVER = dt.datetime(2026, 1, 1, 11, 59, 59, 500000, tzinfo=dt.UTC)
 
 
 def _dv(value, status=ua.StatusCodes.Good, source=SOURCE, server=SERVER) -> ua.DataValue:
-    return ua.DataValue(ua.Variant(value), ua.StatusCode(status), SourceTimestamp=source,
-                        ServerTimestamp=server)  # fmt: skip
+    return ua.DataValue(
+        ua.Variant(value), ua.StatusCode(status), SourceTimestamp=source, ServerTimestamp=server
+    )
 
 
 def test_good_double_keeps_source_time_and_status() -> None:

@@ -6,8 +6,20 @@ import psycopg
 
 from ingest.migrate import apply_migrations, available_migrations
 
-TABLES = {"tag", "reading", "reading_1m", "reading_1h", "event", "gap", "lot", "lot_parent",
-          "prediction", "api_key", "ingest_health", "schema_migration"}  # fmt: skip
+TABLES = {
+    "tag",
+    "reading",
+    "reading_1m",
+    "reading_1h",
+    "event",
+    "gap",
+    "lot",
+    "lot_parent",
+    "prediction",
+    "api_key",
+    "ingest_health",
+    "schema_migration",
+}
 
 
 def test_timescaledb_extension_is_loaded(db_dsn: str) -> None:

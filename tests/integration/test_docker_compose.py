@@ -23,8 +23,12 @@ def _services() -> dict[str, dict]:
 
 def test_compose_file_is_valid() -> None:
     """`docker-compose config` accepts the file."""
-    result = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"],
-                            capture_output=True, text=True, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["docker-compose", "-f", str(COMPOSE), "config", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -43,8 +47,14 @@ def test_compose_commands_exist_in_the_project(service: str) -> None:
     assert command[:2] == ["python", "-m"]
     package, subcommand = command[2], command[3]
     assert (ROOT / package / "__main__.py").exists()
-    result = subprocess.run([sys.executable, "-m", package, subcommand, "--help"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", package, subcommand, "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     for option in (arg for arg in command[4:] if arg.startswith("--")):
         assert option in result.stdout, f"{service}: {option} is not an option of {subcommand}"

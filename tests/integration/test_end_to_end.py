@@ -53,8 +53,13 @@ class Process:
         self.log_path = log_path
         env = {**os.environ, "MAGNETLINE_DSN": dsn, "PYTHONUNBUFFERED": "1"}
         with log_path.open("w") as log:
-            self.popen = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env,
-                                          stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", *args],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def alive(self) -> bool:
         if self.popen.poll() is not None:
@@ -76,20 +81,56 @@ class Process:
 def line(tmp_path: Path, db_dsn: str) -> Iterator[dict[str, Any]]:
     """Simulator, ingest and API running as processes against a fresh database."""
     opc_port, api_port = free_tcp_port(), free_tcp_port()
-    simulator = Process(tmp_path / "simulator.log", "simulators", "serve", "--host", "127.0.0.1",
-                        "--port", str(opc_port), "--seed", "7", "--speed", "60",
-                        "--data-dir", str(tmp_path / "sim"), dsn=db_dsn)  # fmt: skip
+    simulator = Process(
+        tmp_path / "simulator.log",
+        "simulators",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(opc_port),
+        "--seed",
+        "7",
+        "--speed",
+        "60",
+        "--data-dir",
+        str(tmp_path / "sim"),
+        dsn=db_dsn,
+    )
     processes = [simulator]
     try:
         _wait("the OPC UA server", lambda: simulator.alive() and _port_open(opc_port), 60)
-        ingest = Process(tmp_path / "ingest.log", "ingest", "run", "--endpoint",
-                         f"opc.tcp://127.0.0.1:{opc_port}/", "--namespace-uri", NAMESPACE,
-                         "--dsn", db_dsn, dsn=db_dsn)  # fmt: skip
-        api = Process(tmp_path / "api.log", "ingest", "api", "--port", str(api_port),
-                      "--dsn", db_dsn, dsn=db_dsn)  # fmt: skip
+        ingest = Process(
+            tmp_path / "ingest.log",
+            "ingest",
+            "run",
+            "--endpoint",
+            f"opc.tcp://127.0.0.1:{opc_port}/",
+            "--namespace-uri",
+            NAMESPACE,
+            "--dsn",
+            db_dsn,
+            dsn=db_dsn,
+        )
+        api = Process(
+            tmp_path / "api.log",
+            "ingest",
+            "api",
+            "--port",
+            str(api_port),
+            "--dsn",
+            db_dsn,
+            dsn=db_dsn,
+        )
         processes += [ingest, api]
-        yield {"dsn": db_dsn, "ingest": ingest, "api": api, "simulator": simulator,
-               "api_port": api_port, "api_url": f"http://127.0.0.1:{api_port}/api/v1"}  # fmt: skip
+        yield {
+            "dsn": db_dsn,
+            "ingest": ingest,
+            "api": api,
+            "simulator": simulator,
+            "api_port": api_port,
+            "api_url": f"http://127.0.0.1:{api_port}/api/v1",
+        }
     finally:
         for process in reversed(processes):
             process.interrupt()
@@ -120,10 +161,12 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
     assert set(STAGES) <= set(counts)
 
     with psycopg.connect(dsn) as conn:
-        units = dict(conn.execute(
-            "SELECT stage, count(*) FILTER (WHERE unit IS NOT NULL AND eu_high > eu_low) FROM tag "
-            "GROUP BY stage"
-        ).fetchall())  # fmt: skip
+        units = dict(
+            conn.execute(
+                "SELECT stage, count(*) FILTER (WHERE unit IS NOT NULL AND eu_high > eu_low) "
+                "FROM tag GROUP BY stage"
+            ).fetchall()
+        )
         keys = [row[0] for row in conn.execute("SELECT tag_key FROM tag")]
         statuses = conn.execute("SELECT count(*) FILTER (WHERE status_code = 0) FROM reading")
         good = statuses.fetchone()[0]
@@ -162,9 +205,24 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
     assert stored == details[1]["writer_rows_written"]
 
     for route in ("domestic", "tolled"):
-        result = subprocess.run([sys.executable, "-m", "twin", "predict", "--route", route,
-                                 "--json", "--samples", "500"], cwd=ROOT, capture_output=True,
-                                text=True, timeout=120, check=False)  # fmt: skip
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "twin",
+                "predict",
+                "--route",
+                route,
+                "--json",
+                "--samples",
+                "500",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)
 
