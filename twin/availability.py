@@ -2,7 +2,9 @@
 
 Each stage of each sample alternates exponentially distributed up times (mean MTBF) and
 repair times (mean MTTR), an alternating renewal process whose long-run availability is
-MTBF / (MTBF + MTTR). The process is event driven: a day only touches the units with an
+MTBF / (MTBF + MTTR). Up and repair times come from counter-based streams
+(:mod:`twin.streams`), so samples given the same stream share their failure history. The
+process is event driven: a day only touches the units with an
 event inside it, and the up-time share of those units is integrated exactly, however many
 failures and repairs fall in the day.
 
@@ -13,6 +15,8 @@ References
 """
 
 import numpy as np
+
+from twin import streams as st
 
 __all__ = ["FailureProcess", "steady_availability"]
 
@@ -33,21 +37,34 @@ class FailureProcess:
         Mean time between failures and mean time to repair [d], shape ``(stages, samples)``;
         an infinite MTBF means the unit never fails.
     rng : numpy.random.Generator
-        Source of the up and repair times.
+        Seeds the streams.
+    streams : numpy.ndarray of int, optional
+        Stream of each sample, shape ``(samples,)``; default one stream per sample.
     """
 
-    def __init__(self, mtbf_days, mttr_days, rng):
+    def __init__(self, mtbf_days, mttr_days, rng, streams=None):
         mtbf = np.asarray(mtbf_days, dtype=float)
+        n_stages, n = mtbf.shape
+        streams = np.arange(n) if streams is None else np.asarray(streams)
+        width = int(streams.max()) + 1
+        self._stream = (np.arange(n_stages)[:, None] * width + streams[None, :]).ravel()
+        self._count = np.zeros(self._stream.size, dtype=np.int64)
+        self._seed = st.new_seed(rng)
         self._mtbf = mtbf.ravel().copy()
         self._mttr = np.broadcast_to(np.asarray(mttr_days, dtype=float), mtbf.shape).ravel()
-        self._rng = rng
         self._up = np.ones(self._mtbf.size, dtype=bool)
-        self._next = rng.exponential(1.0, self._mtbf.size) * self._mtbf
+        self._next = self._draw(np.arange(self._mtbf.size)) * self._mtbf
         self._next[np.isinf(self._mtbf)] = np.inf
         self.share = np.ones(mtbf.shape)
         self._flat = self.share.reshape(-1)
         self._touched = np.zeros(0, dtype=np.intp)
         self._day = 0
+
+    def _draw(self, idx):
+        """Next unit-mean exponential of units ``idx`` from their own streams."""
+        x = st.exponential(self._seed, self._stream[idx], self._count[idx])
+        self._count[idx] += 1
+        return x
 
     def step(self):
         """Advance one day; return each unit's up-time share of that day, in [0, 1].
@@ -59,20 +76,26 @@ class FailureProcess:
         self._flat[self._touched] = self._up[self._touched]
         idx = np.flatnonzero(self._next < t1)
         if idx.size:
-            up, nxt = self._up[idx], self._next[idx]
-            now = np.full(idx.size, t0)
-            uptime = np.zeros(idx.size)
-            active = np.ones(idx.size, dtype=bool)
-            while active.any():
-                end = np.minimum(nxt, t1)
-                uptime += up * (end - now)
-                now = end
-                active = nxt < t1
-                up = np.where(active, ~up, up)
-                mean = np.where(up, self._mtbf[idx], self._mttr[idx])
-                nxt = np.where(active, nxt + self._rng.exponential(1.0, idx.size) * mean, nxt)
-            self._up[idx], self._next[idx] = up, nxt
-            self._flat[idx] = uptime
+            self._flat[idx] = self._events_within_day(idx, t0, t1)
         self._touched = idx
         self._day += 1
         return self.share
+
+    def _events_within_day(self, idx, t0, t1):
+        """Resolve every failure and repair of units ``idx`` in [t0, t1); return up-time."""
+        mtbf, mttr = self._mtbf[idx], self._mttr[idx]
+        up, now = self._up[idx], self._next[idx]
+        uptime = up * (now - t0)
+        up = ~up
+        nxt = now + self._draw(idx) * np.where(up, mtbf, mttr)
+        more = np.flatnonzero(nxt < t1)
+        while more.size:
+            uptime[more] += up[more] * (nxt[more] - now[more])
+            now[more] = nxt[more]
+            up[more] = ~up[more]
+            mean = np.where(up[more], mtbf[more], mttr[more])
+            nxt[more] += self._draw(idx[more]) * mean
+            more = more[nxt[more] < t1]
+        uptime += up * (t1 - now)
+        self._up[idx], self._next[idx] = up, nxt
+        return uptime

@@ -26,6 +26,8 @@ __all__ = ["LineResult", "Stage", "learning_gap", "run_line"]
 
 #: A stage counts as the bottleneck when it ends at least this share of days with a backlog.
 BOTTLENECK_MIN_SHARE = 0.25
+#: Days between updates of the learning state (experience moves slowly).
+LEARNING_STEP_DAYS = 7
 #: Label used when no stage is bound that often: the line waits for oxide.
 SUPPLY_LABEL = "oxide supply"
 
@@ -81,9 +83,9 @@ def learning_gap(cum_kg, ref_kg, progress_ratio):
     return np.exp(np.log2(progress_ratio) * np.log1p(np.asarray(cum_kg) / ref_kg))
 
 
-def _ring(delay_days, shape):
+def _ring(delay_days, shape, dtype=np.float64):
     size = 1 << int(np.max(delay_days, initial=0)).bit_length()
-    return np.zeros((size, *shape))
+    return np.zeros((size, *shape), dtype=dtype)
 
 
 class _Delays:
@@ -91,8 +93,8 @@ class _Delays:
 
     Day t's output is written to ring row ``t mod size``. Stages whose delay is the same in
     every sample read back a whole row of a small ring; the others (shipping, conversion)
-    keep a ring of their own and read it per sample with one flat gather. Rows not yet
-    written are zero, so nothing arrives early.
+    keep a ring of their own, in single precision to halve its memory traffic, and read it
+    per sample with one flat gather. Rows not yet written are zero, so nothing arrives early.
     """
 
     def __init__(self, delay_days):
@@ -103,7 +105,7 @@ class _Delays:
         self.stages = np.arange(delay_days.shape[0])
         self.ring = _ring(self.d_row, delay_days.shape)
         self.d_var = delay_days[self.varying]
-        self.ring_var = _ring(self.d_var, self.d_var.shape)
+        self.ring_var = _ring(self.d_var, self.d_var.shape, np.float32)
         self.flat_var = self.ring_var.reshape(-1)
         self.base = np.arange(self.d_var.size).reshape(self.d_var.shape)
 
@@ -127,10 +129,12 @@ class _Delays:
 
 
 def _unreleased(ring, delay, last_day):
-    size = ring.shape[0]
-    age = (last_day - np.arange(size)) % size
-    age = np.where(age <= last_day, age, size)[:, None, None]
-    return (ring * (age < delay[None])).sum(axis=0)
+    """Sum over the days still in the ring whose release is after ``last_day``."""
+    total = np.zeros(np.broadcast_shapes(ring.shape[1:], delay.shape))
+    mask = ring.shape[0] - 1
+    for age in range(min(ring.shape[0], last_day + 1)):
+        total += ring[(last_day - age) & mask] * (age < delay)
+    return total
 
 
 def _snapshot_days(horizon):
@@ -154,7 +158,16 @@ def _column(stages, attr):
 
 
 def run_line(
-    stages, feed_kg_per_day, horizon_days, rng, *, commission, schedule, learning=None, stops=None
+    stages,
+    feed_kg_per_day,
+    horizon_days,
+    rng,
+    *,
+    commission,
+    schedule,
+    learning=None,
+    stops=None,
+    streams=None,
 ):
     """Step the line for ``horizon_days`` days, all samples and stages at once.
 
@@ -180,6 +193,8 @@ def run_line(
     stops : tuple of numpy.ndarray, optional
         ``(begin, end)`` days of export stops, shape ``(windows, n)``; a stop closes gated
         stages on days ``begin <= t < end``.
+    streams : numpy.ndarray of int, optional
+        Random stream of each sample (samples sharing one share failures); default one each.
     """
     n = feed_kg_per_day.shape[0]
     last = len(stages) - 1
@@ -193,10 +208,13 @@ def run_line(
     block_rows = [s for s, st in enumerate(stages) if st.blocks_per_output is not None]
     ramps, learns = _column(stages, "ramps"), _column(stages, "learns")
     gated = np.flatnonzero(_column(stages, "gated")[:, 0])
-    failures = FailureProcess(_stack(stages, "mtbf_days", n), _stack(stages, "mttr_days", n), rng)
+    failures = FailureProcess(
+        _stack(stages, "mtbf_days", n), _stack(stages, "mttr_days", n), rng, streams
+    )
     delay = np.maximum(np.rint(_stack(stages, "delay_days", n)), 1.0).astype(np.int64)
     delays = _Delays(delay - 1)
-    buf, processed, queued, bound = (np.zeros((last + 1, n)) for _ in range(4))
+    buf, processed, queued = (np.zeros((last + 1, n)) for _ in range(3))
+    bound = np.zeros((last + 1, n), dtype=np.int32)
     blocks, finished = np.zeros(n), np.zeros(n)
     snap_days = _snapshot_days(horizon_days)
     snaps = np.zeros((2, snap_days.size, n))
@@ -204,30 +222,34 @@ def run_line(
     y, factor = y_mature, np.ones((last + 1, n))
     ramp_end = float(np.max(np.where(start < 1.0, ramp_days, 0.0)))
     flat_schedule = bool(np.all(schedule == 1.0))
+    proc, made, limit = (np.empty((last + 1, n)) for _ in range(3))
+    backlog = np.empty((last + 1, n), dtype=bool)
+    base = learned = capacity / y
     k = 0
     for t in range(horizon_days):
-        if t <= ramp_end or not flat_schedule:
+        ramping = t <= ramp_end or not flat_schedule
+        relearn = learning is not None and t % LEARNING_STEP_DAYS == 0
+        if relearn:
+            progress = 1.0 - learning_gap(blocks, learning[1], learning[0])
+            y = y_initial + y_gain * progress
+            learned = capacity / y * (1.0 + learns * ((learning[2] - 1.0) * (1.0 - progress)))
+        if ramping or relearn:
             installed = np.minimum(start + (1.0 - start) * t / ramp_days, 1.0) * schedule[t]
             np.multiply(ramps, installed - 1.0, out=factor)
             factor += 1.0
-        elif learning is not None or stops is not None:
-            factor.fill(1.0)
-        if learning is not None:
-            progress = 1.0 - learning_gap(blocks, learning[1], learning[0])
-            y = y_initial + y_gain * progress
-            factor *= 1.0 + learns * ((learning[2] - 1.0) * (1.0 - progress))
+            base = learned * factor
+        np.multiply(base, failures.step(), out=limit)
         if stops is not None:
-            stopped = ((stops[0] <= t) & (t < stops[1])).any(axis=0)
-            factor[gated] *= ~stopped
+            limit[gated] *= ~((stops[0] <= t) & (t < stops[1])).any(axis=0)
         buf[0] += feed_kg_per_day
-        cap = capacity * failures.step()
-        cap *= factor
-        proc = np.minimum(buf, cap / y)
+        np.minimum(buf, limit, out=proc)
         buf -= proc
         processed += proc
         queued += buf
-        bound += buf > 1e-6
-        out = delays.push_pop(t, proc * y)
+        np.greater(buf, 1e-6, out=backlog)
+        bound += backlog
+        np.multiply(proc, y, out=made)
+        out = delays.push_pop(t, made)
         for b in block_rows:
             blocks += out[b] * bpo[b]
         finished += out[last]

@@ -20,7 +20,7 @@ def one_way_days(sea_days, sailing_wait_days, handling_days):
     return np.asarray(sea_days) + np.asarray(sailing_wait_days) + np.asarray(handling_days)
 
 
-def export_stop_windows(horizon_days, stops_per_yr, stop_days, rng, forced=None):
+def export_stop_windows(horizon_days, stops_per_yr, stop_days, rng, forced=None, streams=None):
     """Start and end days of each sample's export stops at the partner.
 
     Stops start as a Poisson process (rate ``stops_per_yr``, counted only while no stop is
@@ -39,6 +39,8 @@ def export_stop_windows(horizon_days, stops_per_yr, stop_days, rng, forced=None)
         Source of the start times.
     forced : tuple of (int, int), optional
         ``(start_day, days)`` of a stop given as a what-if.
+    streams : numpy.ndarray of int, optional
+        Random stream of each sample; samples sharing a stream share their stop timing.
 
     Returns
     -------
@@ -46,12 +48,14 @@ def export_stop_windows(horizon_days, stops_per_yr, stop_days, rng, forced=None)
         Whole days, shape ``(windows, n)``; unused windows lie past the horizon.
     """
     n = np.shape(stops_per_yr)[0]
+    streams = np.arange(n) if streams is None else np.asarray(streams)
+    width = int(streams.max()) + 1
     rate_per_day = np.maximum(np.asarray(stops_per_yr, dtype=float), 1e-12) / 365.0
     length = np.rint(np.asarray(stop_days, dtype=float))
     begins, ends = [], []
     end = np.zeros(n)
     for _ in range(MAX_STOPS):
-        begin = end + rng.exponential(1.0, n) / rate_per_day
+        begin = end + rng.exponential(1.0, width)[streams] / rate_per_day
         end = begin + length
         begins.append(np.rint(begin))
         ends.append(np.rint(end))

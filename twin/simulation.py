@@ -45,7 +45,7 @@ def _schedule(scenario):
     return np.interp(days, [p[0] for p in points], [p[1] for p in points])
 
 
-def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=None):
+def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=None, streams=None):
     """Simulate a route over the scenario's horizon for ``n_samples`` draws at once.
 
     Parameters
@@ -60,6 +60,9 @@ def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=
         Number of Monte Carlo samples (ignored when ``values`` is given).
     values : dict of numpy.ndarray, optional
         Pre-drawn per-sample values (e.g. what-ifs stacked on the sample axis).
+    streams : numpy.ndarray of int, optional
+        Random stream per sample; samples sharing a stream share failures and export stops
+        (common random numbers). Default: one stream per sample.
 
     Returns
     -------
@@ -87,7 +90,12 @@ def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=
         if scenario.export_stop_start_day is not None:
             forced = (scenario.export_stop_start_day, scenario.export_stop_days)
         stops = logistics.export_stop_windows(
-            scenario.horizon_days, v["export_stop_per_yr"], v["export_stop_days"], rng, forced
+            scenario.horizon_days,
+            v["export_stop_per_yr"],
+            v["export_stop_days"],
+            rng,
+            forced,
+            streams,
         )
     logger.debug("simulating %s: %d samples × %d days", params.name, n, scenario.horizon_days)
     line = run_line(
@@ -99,6 +107,7 @@ def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=
         schedule=_schedule(scenario),
         learning=learning,
         stops=stops,
+        streams=streams,
     )
     chain = mass_chain(v, quality["grade_share"])
     if learning is not None:
