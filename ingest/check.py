@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
-from asyncua import Client, ua
-
-from ingest.discovery import discover_tags
+from ingest.connection import SESSION_ERRORS, disconnect_quietly, open_client
 from ingest.errors import OpcUaError
-from ingest.settings import IngestSettings
+from ingest.selection import resolve_tags
+from ingest.server_limits import DEFAULT_LIMITS, read_server_limits
+from ingest.settings import EndpointSettings, IngestSettings
 
 __all__ = ["check_endpoints"]
 
 
-async def check_endpoints(settings: IngestSettings, out=sys.stdout) -> int:
+async def check_endpoints(settings: IngestSettings, out: TextIO = sys.stdout) -> int:
     """Print every tag each endpoint resolves to, with unit and type; 0 if all resolve."""
     failures = 0
     for endpoint in settings.endpoint:
-        client = Client(endpoint.url, timeout=10)
-        if endpoint.username:
-            client.set_user(endpoint.username)
-            client.set_password(endpoint.password or "")
         try:
-            async with client:
-                tags = await discover_tags(client, endpoint.label, endpoint.namespace_uri)
-        except (OSError, TimeoutError, ua.UaError, OpcUaError) as exc:
+            await _check(endpoint, out)
+        except (*SESSION_ERRORS, OpcUaError) as exc:
             print(f"{endpoint.label}: FAILED: {exc}", file=out)
             failures += 1
-            continue
-        print(f"{endpoint.label}: {len(tags)} tags in {endpoint.namespace_uri}", file=out)
-        for tag in tags:
-            unit = tag.unit or "-"
-            print(f"  {tag.tag_key}  [{unit}]  {tag.data_type}", file=out)
     return 1 if failures else 0
+
+
+async def _check(endpoint: EndpointSettings, out: TextIO) -> None:
+    client = await open_client(endpoint)
+    try:
+        limits = await read_server_limits(client, DEFAULT_LIMITS)
+        tags = await resolve_tags(client, endpoint, limits)
+    finally:
+        await disconnect_quietly(client)
+    print(f"{endpoint.label}: {len(tags)} tags selected", file=out)
+    for tag in tags:
+        unit = tag.unit or "-"
+        eu_range = f"{tag.eu_low:g}..{tag.eu_high:g}" if tag.eu_high is not None else "-"
+        print(f"  {tag.tag_key}  [{unit}]  {eu_range}  {tag.data_type}", file=out)

@@ -28,9 +28,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # asyncua logs every publish response in full at INFO: far too much for an operator.
     for noisy in ("asyncua",):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

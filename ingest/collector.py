@@ -1,10 +1,10 @@
-"""Collector: one OPC UA endpoint's data changes into rows for the writer.
+"""Collector: one OPC UA endpoint's data changes, events and lots, recorded until stopped.
 
-Connects, discovers the tags, registers them, subscribes to all of them in chunks the
-server accepts, and turns every notification into a `reading` row. asyncua's iterator
-queue drops notifications silently when it overflows (design.md measured half lost at
-5,000 items), so it is sized above the largest publish response the subscription can
-carry, and every drop it would still make is counted and logged, never silent.
+Connects (ingest.connection), resolves the selected tags (ingest.selection), registers
+them, monitors them in chunks the server accepts (ingest.subscriptions) and turns every
+notification into a `reading` row for the writer; lot records and events go to the
+record writer. New nodes are picked up by browsing again every ``rebrowse_interval_s``.
+A lost session is reopened, rediscovered and resubscribed.
 """
 
 from __future__ import annotations
@@ -16,21 +16,19 @@ from dataclasses import dataclass
 
 import psycopg
 from asyncua import Client, ua
-from asyncua.common.subscription import (
-    DataChangeEvent,
-    OpcEvent,
-    OverflowPolicy,
-    StatusChangeEvent,
-    Subscription,
-)
+from asyncua.common.subscription import DataChangeEvent, OpcEvent, StatusChangeEvent
 
-from ingest.discovery import TagInfo, discover_tags
+from ingest.connection import SESSION_ERRORS, connect_with_retry, disconnect_quietly
+from ingest.discovery import TagInfo
 from ingest.errors import OpcUaError
 from ingest.events import event_row, subscribe_events
 from ingest.lots import LotRecordError, parse_lot_record
 from ingest.record_writer import RecordWriter
 from ingest.rows import ReadingRow, row_from_datavalue
+from ingest.selection import resolve_tags
+from ingest.server_limits import DEFAULT_LIMITS, ServerLimits, read_server_limits
 from ingest.settings import EndpointSettings, SubscriptionSettings
+from ingest.subscriptions import CountingSubscription, create_subscription, monitor
 from ingest.tag_repository import register_tags
 from ingest.writer import RowBuffer
 
@@ -38,10 +36,7 @@ __all__ = ["CollectorState", "EndpointCollector"]
 
 logger = logging.getLogger(__name__)
 
-_MIN_QUEUE = 100_000
 _ROWS_PER_PUT = 2000  # notifications handed to the buffer at once: fewer awaits per row
-_MAX_RETRY_S = 10.0
-_SESSION_ERRORS = (OSError, TimeoutError, ConnectionError, ua.UaError)
 _HAND_OVER_S = 0.1  # longest a notification waits in the collector before the buffer
 
 
@@ -50,15 +45,16 @@ class CollectorState:
     state: str = "starting"
     tags: int = 0
     notifications: int = 0
+    notifications_dropped: int = 0
     failed_items: int = 0
     events: int = 0
-    sessions_lost: int = 0
     lots_invalid: int = 0
+    sessions_lost: int = 0
     last_notification: dt.datetime | None = None
 
 
 class EndpointCollector:
-    """Records one endpoint into ``buffer`` until stopped."""
+    """Records one endpoint into the row buffer and the record writer until stopped."""
 
     def __init__(
         self,
@@ -76,85 +72,68 @@ class EndpointCollector:
         self._tag_ids: dict[ua.NodeId, int] = {}
         self._lot_stage: dict[ua.NodeId, str | None] = {}
         self._event_types: dict[ua.NodeId, str] = {}
+        self._limits = DEFAULT_LIMITS
         self.status = CollectorState()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Record until ``stop``; a lost session is reopened, rediscovered and resubscribed."""
         while not stop.is_set():
-            client = await self._connect_with_retry(stop)
+            client = await connect_with_retry(self.endpoint, stop, self._connecting)
             if client is None:
                 break
             try:
                 await self._record(client, stop)
-            except _SESSION_ERRORS as exc:
+            except SESSION_ERRORS as exc:
                 self.status.state = "reconnecting"
                 self.status.sessions_lost += 1
                 logger.warning("%s: session lost (%r); reconnecting", self.endpoint.label, exc)
             finally:
-                await _disconnect_quietly(client)
+                await disconnect_quietly(client)
         self.status.state = "stopped"
 
+    def _connecting(self) -> None:
+        self.status.state = "connecting"
+
     async def _record(self, client: Client, stop: asyncio.Event) -> None:
-        tags = await discover_tags(client, self.endpoint.label, self.endpoint.namespace_uri)
-        await self._register(tags)
-        subscription = await self._subscribe(client, tags)
+        self._limits = await read_server_limits(client, self._default_limits())
+        self._tag_ids, self._lot_stage = {}, {}
+        tags = await resolve_tags(client, self.endpoint, self._limits)
+        if not tags:
+            raise OpcUaError(f"{self.endpoint.label}: the settings select no variable")
+        subscription = await create_subscription(client, self._settings, len(tags))
+        await self._add_tags(subscription, tags)
         self._event_types = await self._subscribe_events(client, subscription)
         self.status.state = "running"
-        await self._consume(subscription, stop)
+        await self._consume(client, subscription, stop)
 
-    async def _connect_with_retry(self, stop: asyncio.Event) -> Client | None:
-        """A connected client, retrying with backoff until it works or ``stop`` is set."""
-        delay_s = 0.5
-        while not stop.is_set():
-            client = Client(self.endpoint.url, timeout=10)
-            if self.endpoint.username:
-                client.set_user(self.endpoint.username)
-                client.set_password(self.endpoint.password or "")
-            self.status.state = "connecting"
-            try:
-                await client.connect()
-                return client
-            except _SESSION_ERRORS as exc:
-                logger.warning(
-                    "%s: cannot connect (%r); retrying in %.1f s", self.endpoint.label, exc, delay_s
-                )
-            try:
-                await asyncio.wait_for(stop.wait(), delay_s)
-            except TimeoutError:
-                delay_s = min(delay_s * 2, _MAX_RETRY_S)
-        return None
+    def _default_limits(self) -> ServerLimits:
+        return ServerLimits(monitored_items_per_call=self._settings.max_items_per_request)
 
-    async def _register(self, tags: list[TagInfo]) -> None:
-        if not tags:
-            raise OpcUaError(
-                f"{self.endpoint.label}: no variables in {self.endpoint.namespace_uri}"
-            )
+    async def _add_tags(self, subscription: CountingSubscription, tags: list[TagInfo]) -> None:
         ids = await register_tags(self._tag_conn, tags)
-        self._tag_ids = {tag.node_id: ids[tag.tag_key] for tag in tags}
         lot_variable = self.endpoint.lot_variable
-        self._lot_stage = {t.node_id: t.stage for t in tags if t.browse_path[-1] == lot_variable}
-        self.status.tags = len(tags)
-
-    async def _subscribe(self, client: Client, tags: list[TagInfo]) -> Subscription:
-        settings = self._settings
-        # A publish response carries at most every item's whole queue; the iterator
-        # queue must hold that many or it drops notifications.
-        queue_rows = max(_MIN_QUEUE, 2 * len(tags) * settings.queue_size)
-        subscription = await client.create_subscription(
-            settings.publishing_interval_ms, queue_maxsize=queue_rows, overflow=OverflowPolicy.WARN
+        for tag in tags:
+            self._tag_ids[tag.node_id] = ids[tag.tag_key]
+            if tag.browse_path[-1] == lot_variable:
+                self._lot_stage[tag.node_id] = tag.stage
+        refused = await monitor(
+            subscription,
+            tags,
+            self._settings,
+            self.endpoint.deadband,
+            self._limits.monitored_items_per_call,
         )
-        nodes = [client.get_node(tag.node_id) for tag in tags]
-        step = settings.max_items_per_request
-        for start in range(0, len(nodes), step):
-            results = await subscription.subscribe_data_change(
-                nodes[start : start + step],
-                queuesize=settings.queue_size,
-                sampling_interval=settings.sampling_interval_ms,
-            )
-            self._count_failures(tags[start : start + step], results)
-        return subscription
+        self.status.failed_items += len(refused)
+        self.status.tags = len(self._tag_ids) - self.status.failed_items
 
-    async def _subscribe_events(self, client: Client, subscription: Subscription) -> dict:
+    async def _add_new_tags(self, client: Client, subscription: CountingSubscription) -> None:
+        tags = await resolve_tags(client, self.endpoint, self._limits)
+        new = [tag for tag in tags if tag.node_id not in self._tag_ids]
+        if new:
+            logger.info("%s: %d new tags found on re-browse", self.endpoint.label, len(new))
+            await self._add_tags(subscription, new)
+
+    async def _subscribe_events(self, client: Client, subscription: CountingSubscription) -> dict:
         if not self.endpoint.events:
             return {}
         namespace_index = await client.get_namespace_index(self.endpoint.namespace_uri)
@@ -166,40 +145,57 @@ class EndpointCollector:
             )
             return {}
 
-    def _count_failures(self, tags: list[TagInfo], results: list[int | ua.StatusCode]) -> None:
-        for tag, result in zip(tags, results, strict=True):
-            if isinstance(result, ua.StatusCode):
-                self.status.failed_items += 1
-                logger.warning(
-                    "%s: cannot monitor %s: %s", self.endpoint.label, tag.tag_key, result
-                )
-
-    async def _consume(self, subscription: Subscription, stop: asyncio.Event) -> None:
+    async def _consume(
+        self, client: Client, subscription: CountingSubscription, stop: asyncio.Event
+    ) -> None:
         loop = asyncio.get_running_loop()
-        rows: list[tuple] = []
-        last_put = loop.time()
+        rows: list[ReadingRow] = []
+        last_put = last_browse = loop.time()
         while not stop.is_set():
             event = await subscription.next_event(timeout=_HAND_OVER_S)
             if isinstance(event, StatusChangeEvent) and not event.notification.Status.is_good():
                 raise ConnectionError(f"subscription status {event.notification.Status}")
             if isinstance(event, DataChangeEvent):
-                row = self._row(event)
-                rows.append(row)
-                if event.data.subscription_data.node.nodeid in self._lot_stage:
-                    await self._record_lot(event, row)
+                rows.append(await self._data_change(event))
             elif isinstance(event, OpcEvent):
                 await self._record_event(event)
-            due = event is None or loop.time() - last_put >= _HAND_OVER_S
-            if rows and (due or len(rows) >= _ROWS_PER_PUT):
-                await self._hand_over(rows)
+            if rows and (
+                event is None
+                or len(rows) >= _ROWS_PER_PUT
+                or loop.time() - last_put >= _HAND_OVER_S
+            ):
+                await self._hand_over(rows, subscription)
                 rows, last_put = [], loop.time()
+            if self._rebrowse_due(loop.time() - last_browse):
+                await self._add_new_tags(client, subscription)
+                last_browse = loop.time()
         if rows:
-            await self._hand_over(rows)
+            await self._hand_over(rows, subscription)
 
-    async def _hand_over(self, rows: list[tuple]) -> None:
+    def _rebrowse_due(self, since_s: float) -> bool:
+        interval = self.endpoint.rebrowse_interval_s
+        return interval > 0 and since_s >= interval
+
+    async def _hand_over(self, rows: list[ReadingRow], subscription: CountingSubscription) -> None:
         await self._buffer.put_many(rows)
         self.status.notifications += len(rows)
         self.status.last_notification = rows[-1][0]
+        if subscription.dropped > self.status.notifications_dropped:
+            logger.error(
+                "%s: %d notifications dropped by a full client queue",
+                self.endpoint.label,
+                subscription.dropped,
+            )
+            self.status.notifications_dropped = subscription.dropped
+
+    async def _data_change(self, event: DataChangeEvent) -> ReadingRow:
+        node_id = event.data.subscription_data.node.nodeid
+        row = row_from_datavalue(
+            self._tag_ids[node_id], event.data.monitored_item.Value, dt.datetime.now(dt.UTC)
+        )
+        if node_id in self._lot_stage and row[3]:
+            await self._record_lot(row[3], self._lot_stage[node_id])
+        return row
 
     async def _record_event(self, event: OpcEvent) -> None:
         received = dt.datetime.now(dt.UTC)
@@ -208,11 +204,7 @@ class EndpointCollector:
         )
         self.status.events += 1
 
-    async def _record_lot(self, event: DataChangeEvent, row: ReadingRow) -> None:
-        text = row[3]
-        if not text:
-            return
-        stage = self._lot_stage[event.data.subscription_data.node.nodeid]
+    async def _record_lot(self, text: str, stage: str | None) -> None:
         try:
             record = parse_lot_record(text, stage)
         except LotRecordError as exc:
@@ -220,16 +212,3 @@ class EndpointCollector:
             logger.warning("%s: lot record not stored: %s", self.endpoint.label, exc)
             return
         await self._records.put_lot(record, self.endpoint.label)
-
-    def _row(self, event: DataChangeEvent) -> ReadingRow:
-        received = dt.datetime.now(dt.UTC)
-        tag_id = self._tag_ids[event.data.subscription_data.node.nodeid]
-        return row_from_datavalue(tag_id, event.data.monitored_item.Value, received)
-
-
-async def _disconnect_quietly(client: Client) -> None:
-    """Close a session that may already be dead without waiting the full request timeout."""
-    try:
-        await asyncio.wait_for(client.disconnect(), 3)
-    except _SESSION_ERRORS:
-        client.disconnect_socket()

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from asyncua import Client, ua
 
 from ingest.errors import OpcUaError
+from ingest.server_limits import DEFAULT_LIMITS, ServerLimits
 
-__all__ = ["TagInfo", "discover_tags"]
+__all__ = ["TagInfo", "describe_nodes", "discover_tags"]
 
 logger = logging.getLogger(__name__)
 
-_BATCH = 500  # nodes per Browse or Read request; well under common server operation limits
 _OBJECTS_FOLDER = ua.NodeId(ua.ObjectIds.ObjectsFolder)
 _HAS_PROPERTY = ua.NodeId(ua.ObjectIds.HasProperty)
 
@@ -67,31 +67,77 @@ class _Found:
     properties: dict[str, ua.NodeId]
 
 
-async def discover_tags(client: Client, endpoint: str, namespace_uri: str) -> list[TagInfo]:
+async def discover_tags(
+    client: Client, endpoint: str, namespace_uri: str, limits: ServerLimits = DEFAULT_LIMITS
+) -> list[TagInfo]:
     """Every variable of ``namespace_uri`` under Objects, with unit, range and data type."""
-    try:
-        namespace_index = (await client.get_namespace_array()).index(namespace_uri)
-    except ValueError as exc:
-        raise OpcUaError(f"{endpoint}: the server has no namespace {namespace_uri!r}") from exc
-    found = await _browse_tree(client, namespace_index)
+    namespace_index = await _namespace_index(client, endpoint, namespace_uri)
+    found = await _browse(
+        client,
+        [_Found(_OBJECTS_FOLDER, (), False, {})],
+        namespace_index,
+        limits.nodes_per_browse,
+        recursive=True,
+    )
     variables = [node for node in found if node.is_variable]
-    tags = await _describe(client, variables, endpoint, namespace_uri)
+    tags = await _describe(client, variables, endpoint, namespace_uri, limits.nodes_per_read)
     logger.info("%s: discovered %d tags in %s", endpoint, len(tags), namespace_uri)
     return tags
 
 
-async def _browse_tree(client: Client, namespace_index: int) -> list[_Found]:
-    root = _Found(_OBJECTS_FOLDER, (), False, {})
-    frontier, found = [root], []
+async def describe_nodes(
+    client: Client, endpoint: str, node_keys: list[str], limits: ServerLimits = DEFAULT_LIMITS
+) -> list[TagInfo]:
+    """Tags for explicit ``nsu=<uri>;s=<id>`` node ids, wherever they are in the tree.
+
+    Raises OpcUaError naming every id the server does not know.
+    """
+    tags = []
+    for uri, keys in _group_by_namespace(node_keys).items():
+        index = await _namespace_index(client, endpoint, uri)
+        ids = [ua.NodeId(_parse(key).Identifier, index, _parse(key).NodeIdType) for key in keys]
+        names = await _read(client, ids, ua.AttributeIds.BrowseName, limits.nodes_per_read)
+        unknown = [key for key, name in zip(keys, names, strict=True) if name is None]
+        if unknown:
+            raise OpcUaError(f"{endpoint}: no such node: {', '.join(unknown)}")
+        found = [_Found(i, (n.Name,), True, {}) for i, n in zip(ids, names, strict=True)]
+        await _browse(client, found, index, limits.nodes_per_browse, recursive=False)
+        tags.extend(await _describe(client, found, endpoint, uri, limits.nodes_per_read))
+    return tags
+
+
+def _parse(key: str) -> ua.ExpandedNodeId:
+    return ua.NodeId.from_string(key)
+
+
+def _group_by_namespace(node_keys: list[str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for key in node_keys:
+        grouped.setdefault(_parse(key).NamespaceUri, []).append(key)
+    return grouped
+
+
+async def _namespace_index(client: Client, endpoint: str, namespace_uri: str) -> int:
+    try:
+        return (await client.get_namespace_array()).index(namespace_uri)
+    except ValueError as exc:
+        raise OpcUaError(f"{endpoint}: the server has no namespace {namespace_uri!r}") from exc
+
+
+async def _browse(
+    client: Client, start: list[_Found], namespace_index: int, batch: int, recursive: bool
+) -> list[_Found]:
+    """Children of ``start`` (their properties recorded on them), level by level."""
+    frontier, found = start, []
     while frontier:
         next_frontier = []
-        for start in range(0, len(frontier), _BATCH):
-            parents = frontier[start : start + _BATCH]
+        for first in range(0, len(frontier), batch):
+            parents = frontier[first : first + batch]
             results = await client.uaclient.browse(_browse_parameters(parents))
             for parent, result in zip(parents, results, strict=True):
                 next_frontier.extend(_children(parent, result, namespace_index))
         found.extend(next_frontier)
-        frontier = next_frontier
+        frontier = next_frontier if recursive else []
     return found
 
 
@@ -128,12 +174,13 @@ def _children(parent: _Found, result: ua.BrowseResult, namespace_index: int) -> 
 
 
 async def _describe(
-    client: Client, variables: list[_Found], endpoint: str, namespace_uri: str
+    client: Client, variables: list[_Found], endpoint: str, namespace_uri: str, batch: int
 ) -> list[TagInfo]:
-    data_types = await _read(client, [v.node_id for v in variables], ua.AttributeIds.DataType)
-    descriptions = await _read(client, [v.node_id for v in variables], ua.AttributeIds.Description)
-    units = await _read_property(client, variables, "EngineeringUnits")
-    ranges = await _read_property(client, variables, "EURange")
+    ids = [v.node_id for v in variables]
+    data_types = await _read(client, ids, ua.AttributeIds.DataType, batch)
+    descriptions = await _read(client, ids, ua.AttributeIds.Description, batch)
+    units = await _read_property(client, variables, "EngineeringUnits", batch)
+    ranges = await _read_property(client, variables, "EURange", batch)
     tags = []
     for variable, data_type, description, unit, eu_range in zip(
         variables, data_types, descriptions, units, ranges, strict=True
@@ -156,22 +203,23 @@ async def _describe(
     return tags
 
 
-async def _read(client: Client, node_ids: list[ua.NodeId], attribute: ua.AttributeIds) -> list:
+async def _read(
+    client: Client, node_ids: list[ua.NodeId], attribute: ua.AttributeIds, batch: int
+) -> list:
     values: list = []
-    for start in range(0, len(node_ids), _BATCH):
-        batch = node_ids[start : start + _BATCH]
-        results = await client.uaclient.read_attributes(batch, attribute)
+    for start in range(0, len(node_ids), batch):
+        chunk = node_ids[start : start + batch]
+        results = await client.uaclient.read_attributes(chunk, attribute)
         values.extend(
             r.Value.Value if r.StatusCode.is_good() and r.Value else None for r in results
         )
     return values
 
 
-async def _read_property(client: Client, variables: list[_Found], name: str) -> list:
+async def _read_property(client: Client, variables: list[_Found], name: str, batch: int) -> list:
     owners = [i for i, v in enumerate(variables) if name in v.properties]
-    values = await _read(
-        client, [variables[i].properties[name] for i in owners], ua.AttributeIds.Value
-    )
+    property_ids = [variables[i].properties[name] for i in owners]
+    values = await _read(client, property_ids, ua.AttributeIds.Value, batch)
     by_owner = dict(zip(owners, values, strict=True))
     return [by_owner.get(i) for i in range(len(variables))]
 

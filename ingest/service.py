@@ -128,6 +128,7 @@ async def _write_health(
             "tags": collector.status.tags,
             "notifications": collector.status.notifications,
             "failed_items": collector.status.failed_items,
+            "notifications_dropped": collector.status.notifications_dropped,
             "events": collector.status.events,
             "sessions_lost": collector.status.sessions_lost,
             "lots_invalid": collector.status.lots_invalid,

@@ -20,9 +20,17 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from asyncua import ua
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ingest.errors import ConfigError
 
@@ -44,6 +52,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class DeadbandSettings(_Strict):
+    """Report a change only when it moves more than this (OPC UA DataChangeFilter)."""
+
+    type: Literal["absolute", "percent"]
+    value: float = Field(gt=0, description="In the tag's unit, or % of its EURange")
+
+
 class EndpointSettings(_Strict):
     """One OPC UA server to record."""
 
@@ -51,8 +66,22 @@ class EndpointSettings(_Strict):
     name: str | None = Field(default=None, description="Label in logs and health; default: url")
     namespace_uri: str = Field(
         default="urn:magnetline:simulator",
-        description="Record every variable whose node id is in this namespace",
+        description="Browse this namespace for variables to record",
     )
+    browse: bool = Field(default=True, description="Record browsed variables (else only `nodes`)")
+    include: list[str] = Field(
+        default=["*"], description="Browse-path globs (Line1/Sintering/*) of variables to record"
+    )
+    exclude: list[str] = Field(default=[], description="Browse-path globs to leave out")
+    nodes: list[str] = Field(default=[], description="Explicit node ids, nsu=<uri>;s=<id>")
+    deadband: DeadbandSettings | None = None
+    rebrowse_interval_s: float = Field(
+        default=300.0, ge=0, le=86_400, description="Look for new nodes this often; 0: never"
+    )
+    security_policy: Literal["None", "Basic256Sha256"] = "None"
+    security_mode: Literal["None", "Sign", "SignAndEncrypt"] = "None"
+    certificate: Path | None = Field(default=None, description="Client certificate (PEM/DER)")
+    private_key: Path | None = Field(default=None, description="Its private key (PEM)")
     username: str | None = None
     password: str | None = None
     events: bool = Field(default=True, description="Record the server's OPC UA events")
@@ -66,6 +95,30 @@ class EndpointSettings(_Strict):
         if not url.startswith("opc.tcp://"):
             raise ValueError("must start with opc.tcp://")
         return url
+
+    @field_validator("nodes")
+    @classmethod
+    def _namespace_uri_ids(cls, nodes: list[str]) -> list[str]:
+        for key in nodes:
+            try:
+                parsed = ua.NodeId.from_string(key)
+            except (ValueError, ua.UaStringParsingError) as exc:
+                raise ValueError(f"{key!r} is not a node id") from exc
+            if not getattr(parsed, "NamespaceUri", None):
+                raise ValueError(f"{key!r}: give the namespace URI (nsu=<uri>;s=<id>), not ns=")
+        if len(set(nodes)) != len(nodes):
+            raise ValueError("a node id is listed twice")
+        return nodes
+
+    @model_validator(mode="after")
+    def _security_is_whole(self) -> EndpointSettings:
+        if (self.security_policy == "None") != (self.security_mode == "None"):
+            raise ValueError("security_policy and security_mode are both None or both set")
+        if (self.certificate is None) != (self.private_key is None):
+            raise ValueError("certificate and private_key go together")
+        if not self.browse and not self.nodes:
+            raise ValueError("with browse = false, list the nodes to record in `nodes`")
+        return self
 
     @property
     def label(self) -> str:

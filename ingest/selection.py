@@ -1,0 +1,45 @@
+"""Which nodes of an endpoint are recorded: browsed variables filtered by browse-path
+globs, plus explicit ``nsu=`` node ids, the way Telegraf's OPC UA input selects nodes.
+
+Globs match the browse path joined with ``/`` (``Line1/Sintering/Furnace1/Zone1Temperature``)
+with shell rules; ``*`` also crosses ``/``, so ``Line1/Sintering/*`` is the whole stage.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+from asyncua import Client
+
+from ingest.discovery import TagInfo, describe_nodes, discover_tags
+from ingest.server_limits import ServerLimits
+from ingest.settings import EndpointSettings
+
+__all__ = ["resolve_tags", "selected"]
+
+
+def selected(tag: TagInfo, include: list[str], exclude: list[str]) -> bool:
+    path = "/".join(tag.browse_path)
+    wanted = any(fnmatchcase(path, pattern) for pattern in include)
+    return wanted and not any(fnmatchcase(path, pattern) for pattern in exclude)
+
+
+async def resolve_tags(
+    client: Client, endpoint: EndpointSettings, limits: ServerLimits
+) -> list[TagInfo]:
+    """Every tag the endpoint's settings select, browsed ones first, each once."""
+    tags: list[TagInfo] = []
+    if endpoint.browse:
+        browsed = await discover_tags(client, endpoint.label, endpoint.namespace_uri, limits)
+        tags = [tag for tag in browsed if selected(tag, endpoint.include, endpoint.exclude)]
+    known = {tag.tag_key for tag in tags}
+    explicit = [key for key in endpoint.nodes if _key(key) not in known]
+    if explicit:
+        tags += await describe_nodes(client, endpoint.label, explicit, limits)
+    return tags
+
+
+def _key(node_key: str) -> str:
+    """The tag key (``nsu=<uri>;s=<id>``) of an explicit node id, written as tags are."""
+    uri, _, identifier = node_key.removeprefix("nsu=").partition(";")
+    return f"nsu={uri};{identifier}"
