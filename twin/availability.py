@@ -47,8 +47,7 @@ class FailureProcess:
         n_stages, n = mtbf.shape
         streams = np.arange(n) if streams is None else np.asarray(streams)
         width = int(streams.max()) + 1
-        self._stream = (np.arange(n_stages)[:, None] * width + streams[None, :]).ravel()
-        self._count = np.zeros(self._stream.size, dtype=np.int64)
+        self._key = st.stream_key(np.arange(n_stages)[:, None] * width + streams[None, :]).ravel()
         self._seed = st.new_seed(rng)
         self._mtbf = mtbf.ravel().copy()
         self._mttr = np.broadcast_to(np.asarray(mttr_days, dtype=float), mtbf.shape).ravel()
@@ -62,9 +61,9 @@ class FailureProcess:
 
     def _draw(self, idx):
         """Next unit-mean exponential of units ``idx`` from their own streams."""
-        x = st.exponential(self._seed, self._stream[idx], self._count[idx])
-        self._count[idx] += 1
-        return x
+        key = self._key[idx]
+        self._key[idx] = key + np.uint64(1)
+        return st.exponential_at(self._seed, key)
 
     def step(self):
         """Advance one day; return each unit's up-time share of that day, in [0, 1].

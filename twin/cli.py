@@ -63,6 +63,21 @@ def _stop(text):
         raise argparse.ArgumentTypeError(f"expected START_DAY[:DAYS], got {text!r}") from None
 
 
+def _ramp(text):
+    points = []
+    for part in text.split(","):
+        day, sep, factor = part.partition(":")
+        try:
+            points.append((int(day), float(factor)))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected DAY:FACTOR[,DAY:FACTOR...], got {text!r}"
+            ) from None
+        if not sep or points[-1][1] < 0 or points[-1][0] < 0:
+            raise argparse.ArgumentTypeError(f"expected DAY:FACTOR with both ≥ 0, got {part!r}")
+    return tuple(points)
+
+
 def _common(p):
     p.add_argument(
         "--samples",
@@ -95,6 +110,13 @@ def _common(p):
         type=_stop,
         metavar="START[:DAYS]",
         help="force an export stop at the partner from day START (default 90 d)",
+    )
+    p.add_argument(
+        "--capacity-ramp",
+        type=_ramp,
+        default=(),
+        metavar="DAY:FACTOR,...",
+        help="scale nameplate capacity over time, e.g. 0:1,1095:2 (a second plant in year 3)",
     )
     p.add_argument(
         "--mature",
@@ -201,6 +223,7 @@ def _scenario(args, extra):
         "oxide_t_per_yr": args.oxide_t_per_yr,
         "target_grade": args.grade,
         "mature": args.mature,
+        "capacity_ramp": args.capacity_ramp,
     }
     if args.export_stop is not None:
         fields["export_stop_start_day"], fields["export_stop_days"] = args.export_stop

@@ -2,7 +2,7 @@
 
 from twin.result import METRICS
 
-__all__ = ["format_comparison", "format_result"]
+__all__ = ["format_comparison", "format_result", "format_value"]
 
 #: Metrics shown in text tables, in order (the JSON has them all).
 SHOWN = (
@@ -20,12 +20,14 @@ SHOWN = (
     "hcj_ka_per_m",
     "bh_max_kj_per_m3",
     "grade_share",
+    "scrap_share",
     "cost_usd_per_kg",
 )
-_PRECISION = {"purity": 4, "br_t": 3, "density_g_cm3": 3, "grade_share": 3}
+_PRECISION = {"purity": 4, "br_t": 3, "density_g_cm3": 3, "grade_share": 3, "scrap_share": 3}
 
 
-def _fmt(name, x):
+def format_value(name, x):
+    """A metric value as text with a precision that suits it (``n/a`` for None)."""
     if x is None:
         return "n/a"
     digits = _PRECISION.get(name)
@@ -59,7 +61,7 @@ def format_result(result):
     lines = [_header(result), f"{'':{width}}  {'P10':>9} {'P50':>9} {'P90':>9}"]
     for name in SHOWN:
         q = summary[name]
-        cells = " ".join(f"{_fmt(name, q[p]):>9}" for p in ("p10", "p50", "p90"))
+        cells = " ".join(f"{format_value(name, q[p]):>9}" for p in ("p10", "p50", "p90"))
         lines.append(f"{_label(name):{width}}  {cells}")
     lines.append(_bottleneck_line(result))
     return "\n".join(lines)
@@ -80,7 +82,7 @@ def format_comparison(comparison, top=12):
     ]
     for name in SHOWN:
         cells = [
-            " ".join(f"{_fmt(name, s[name][p]):>9}" for p in ("p10", "p50", "p90"))
+            " ".join(f"{format_value(name, s[name][p]):>9}" for p in ("p10", "p50", "p90"))
             for s in (sa, sb)
         ]
         lines.append(f"{_label(name):{width}}  {cells[0]} | {cells[1]}")

@@ -30,6 +30,7 @@ METRICS = {
     "hcj_ka_per_m": ("Hcj", "kA/m"),
     "bh_max_kj_per_m3": ("(BH)max", "kJ/m3"),
     "grade_share": ("share meeting target grade", "-"),
+    "scrap_share": ("block mass lost to machining and grade", "-"),
     "oxygen_ppm": ("oxygen", "ppm"),
     "grain_size_um": ("grain size", "µm"),
     "cost_usd_per_kg": ("cost per kg magnet", "US$/kg"),
@@ -80,7 +81,7 @@ class SimulationResult:
         return int(self.bottleneck.shape[0])
 
     @classmethod
-    def build(cls, params, scenario, v, line, quality, purity, nd_recovery, cost):
+    def build(cls, params, scenario, v, line, quality, purity, nd_recovery, cost, scrap):
         """Assemble a result from the stages' outputs (used by :func:`twin.simulate`)."""
         years = scenario.horizon_days / 365.0
         metal = metallurgy.metal_fraction_ndpr_oxide(v["feed_nd_fraction"])
@@ -97,6 +98,7 @@ class SimulationResult:
             "purity": purity,
             "nd_recovery": nd_recovery,
             "cost_usd_per_kg": cost,
+            "scrap_share": scrap,
             "oxide_t_per_yr": line.feed_kg / years / 1000.0,
             "oxide_limit_blocks_t_per_yr": line.feed_kg * metal / light_re / years / 1000.0,
         }

@@ -122,6 +122,7 @@ def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=
         purity,
         nd_recovery,
         costs.unit_cost_usd_per_kg(params.route, v, chain),
+        1.0 - chain["machining"] * chain["magnetizing"],
     )
 
 

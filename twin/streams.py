@@ -14,7 +14,7 @@ References
 
 import numpy as np
 
-__all__ = ["exponential", "new_seed"]
+__all__ = ["exponential", "exponential_at", "new_seed", "stream_key"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -33,22 +33,24 @@ def _mix(z):
     return z ^ (z >> _S31)
 
 
-def exponential(seed, stream, counter):
-    """Unit-mean exponential draw number ``counter`` of each ``stream``.
+def stream_key(stream, counter=0):
+    """Key of draw ``counter`` of ``stream``: ``stream·2**32 + counter`` (uint64)."""
+    return (np.asarray(stream, dtype=np.uint64) << _S32) | np.asarray(counter, dtype=np.uint64)
 
-    Draw k of stream s is SplitMix64's output for the state ``seed + key·γ`` with
-    ``key = s·2**32 + k``: distinct keys give distinct states.
 
-    Parameters
-    ----------
-    seed : numpy.uint64
-        From :func:`new_seed`.
-    stream, counter : numpy.ndarray of integers
-        Same shape; ``counter`` below 2**32.
+def exponential_at(seed, key):
+    """Unit-mean exponential for each key from :func:`stream_key`.
+
+    The draw is SplitMix64's output for the state ``seed + key·γ``: distinct keys give
+    distinct states, so the next draw of a stream is simply ``key + 1``.
     """
-    key = (np.asarray(stream, dtype=np.uint64) << _S32) | np.asarray(counter, dtype=np.uint64)
-    key *= _GOLDEN
-    key += seed
-    z = _mix(key)
+    z = np.asarray(key, dtype=np.uint64) * _GOLDEN
+    z += seed
+    z = _mix(z)
     u = ((z >> _S11).astype(np.float64) + 0.5) * (1.0 / 2**53)
     return -np.log(u)
+
+
+def exponential(seed, stream, counter):
+    """Unit-mean exponential draw number ``counter`` (below 2**32) of each ``stream``."""
+    return exponential_at(seed, stream_key(stream, counter))

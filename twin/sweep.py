@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tqdm import tqdm
 
 from twin.errors import ParameterError
+from twin.report import format_value
 from twin.result import METRICS
 from twin.scenario import Scenario
 from twin.simulation import DEFAULT_SAMPLES, simulate
@@ -98,6 +99,10 @@ def run_sweep(params, scenario, grid, rng, n_samples=DEFAULT_SAMPLES, progress=T
     return Sweep(params.name, names, points)
 
 
+def _setting(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def format_sweep(sweep, metric):
     """One line per grid point with the metric's P10/P50/P90 and the main bottleneck."""
     label, unit = METRICS[metric]
@@ -108,9 +113,7 @@ def format_sweep(sweep, metric):
     ]
     for point in sweep.points:
         q = point["metrics"][metric]
-        cells = " ".join(
-            "n/a".rjust(9) if q[p] is None else f"{q[p]:>9,.3g}" for p in ("p10", "p50", "p90")
-        )
-        keys = "  ".join(f"{point['settings'][n]!s:>16}" for n in sweep.names)
+        cells = " ".join(f"{format_value(metric, q[p]):>9}" for p in ("p10", "p50", "p90"))
+        keys = "  ".join(f"{_setting(point['settings'][n]):>16}" for n in sweep.names)
         lines.append(f"{keys}  {cells}  {point['bottleneck']}")
     return "\n".join(lines)

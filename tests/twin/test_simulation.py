@@ -114,3 +114,27 @@ def test_capacity_ramp_scales_output(domestic):
     r_half = simulate(domestic, half, np.random.default_rng(8), 100)
     r_full = simulate(domestic, Scenario(mature=True), np.random.default_rng(8), 100)
     assert _p50(r_half, "finished_t_per_yr") < 0.6 * _p50(r_full, "finished_t_per_yr")
+
+
+def test_one_day_horizon_runs_and_reports(domestic, tolled, rng):
+    """A one-day horizon runs; nothing is finished yet and the JSON has no NaN."""
+    import json
+
+    for params in (domestic, tolled):
+        result = simulate(params, Scenario(horizon_days=1), rng, 50)
+        assert np.all(result.metrics["finished_t_per_yr"] == 0.0)
+        json.dumps(result.to_dict(), allow_nan=False)
+
+
+def test_more_dy_shifts_grade_share_for_high_coercivity_grade(domestic):
+    """For an SH grade the line needs Dy: more Dy, higher share meeting it."""
+    lean = simulate(
+        domestic, Scenario(horizon_days=5, target_grade="N35SH"), np.random.default_rng(9), 200
+    )
+    rich = simulate(
+        domestic.with_values({"dy_wt_fraction": 0.05}),
+        Scenario(horizon_days=5, target_grade="N35SH"),
+        np.random.default_rng(9),
+        200,
+    )
+    assert _p50(rich, "grade_share") > _p50(lean, "grade_share") + 0.5
