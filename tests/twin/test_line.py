@@ -36,7 +36,7 @@ def test_yields_scale_output_and_delays_hold_it_back():
     ]
     short = _run(stages, days=9)
     assert np.all(short.finished_kg == 0.0)
-    line = _run(stages, days=110)
+    line = _run(stages, days=109)
     assert_allclose(line.finished_kg, 100.0 * 0.4 * 100, rtol=1e-5)
     assert_allclose(line.blocks_kg, line.finished_kg)
 
