@@ -14,10 +14,13 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
+
 from simulators.config import SimConfig
 from simulators.groundtruth import GroundTruth, hidden_parameters
 from simulators.history import History
 from simulators.opcua.history_read import datetime_from_us
+from simulators.opcua.publisher import Publisher
 from simulators.opcua.server import SimulatorServer
 from simulators.plant.events import PlantEvent
 from simulators.simulation import Simulation, StepOutput
@@ -52,6 +55,7 @@ class LiveRun:
         self._load_history()
         self.server = SimulatorServer(cfg, self.sim.plant, self.history, text_paths)
         self._down_until = 0.0
+        self.truth: GroundTruth | None = None
         self._saving: asyncio.Task | None = None
 
     def _ground_truth(self) -> GroundTruth:
@@ -82,9 +86,7 @@ class LiveRun:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set; then save history and ground truth."""
-        await self.server.start()
-        self.sim.rebase(max(time.time_ns() // 1000, self._not_before_us))
-        self.truth = self._ground_truth()
+        await self.server.start(self._publish_current)
         _log.info(
             "serving %s (%d numeric tags, speed %g)",
             self.server.url,
@@ -125,6 +127,18 @@ class LiveRun:
         if self.server.running:
             await self._publish(outs)
 
+    async def _publish_current(self, pub: Publisher) -> None:
+        """Publish the present state (at start: step 0, stamped now) into a new server."""
+        if self.sim.k == 0 and self.truth is None:
+            self.sim.rebase(max(time.time_ns() // 1000, self._not_before_us))
+            self.truth = self._ground_truth()
+        ts = datetime_from_us(self.sim.t_us)
+        n = len(self.sim.last_measured)
+        await pub.publish_numeric(ts, self.sim.last_measured, np.zeros(n, dtype=np.uint32),
+                                  np.ones(n, dtype=bool))  # fmt: skip
+        for path, value in zip(self.sim.text_paths, self.sim.plant.text_values(), strict=True):
+            await pub.publish_text(path, ts, value)
+
     async def _publish(self, outs: list[StepOutput]) -> None:
         pub = self.server.publisher
         last = outs[-1]
@@ -146,7 +160,7 @@ class LiveRun:
     async def _restart_if_due(self, t_us: int) -> None:
         if self.server.running or time.monotonic() < self._down_until:
             return
-        await self.server.start()
+        await self.server.start(self._publish_current)
         event = PlantEvent(t_us / 1e6, "Server", "restart", "simulator server restarted", {})
         self.truth.log_event(event.t_s, event.kind, event.source, event.message, {})
         await self.server.emit(event, t_us)

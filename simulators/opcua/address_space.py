@@ -18,6 +18,7 @@ from simulators.units import UNECE_NAMESPACE_URI, UNITS
 
 __all__ = ["build_address_space"]
 
+_COMPONENT = ua.NodeId(ua.ObjectIds.HasComponent)
 _HISTORY_ACCESS = ua.AccessLevel.CurrentRead.mask | ua.AccessLevel.HistoryRead.mask
 
 
@@ -169,4 +170,13 @@ async def build_address_space(server: Server, plant: Plant) -> int:
     for item, result in zip(items, results, strict=True):
         if not result.StatusCode.is_good():
             raise RuntimeError(f"could not add node {item.RequestedNewNodeId}: {result.StatusCode}")
+    await _mark_waiting(server, items)
     return ns
+
+
+async def _mark_waiting(server: Server, items: list[ua.AddNodesItem]) -> None:
+    """Until the first step is published, values say so (no fake zero with status Good)."""
+    waiting = ua.DataValue(StatusCode=ua.StatusCode(ua.StatusCodes.BadWaitingForInitialData))
+    for item in items:
+        if item.NodeClass == ua.NodeClass.Variable and item.ReferenceTypeId == _COMPONENT:
+            await server.write_attribute_value(item.RequestedNewNodeId, waiting)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from asyncua import Server, ua
@@ -52,8 +53,12 @@ class SimulatorServer:
         """Endpoint URL of this server."""
         return endpoint_url(self.cfg.host, self.cfg.port)
 
-    async def start(self) -> None:
-        """Build and start a fresh asyncua server; clients can connect when this returns."""
+    async def start(self, before_bind: Callable[[Publisher], Awaitable[None]]) -> None:
+        """Build and start a fresh asyncua server; clients can connect when this returns.
+
+        ``before_bind`` gets the publisher once the address space exists and before the
+        port opens, so that no client ever sees a variable without a value.
+        """
         if self.cfg.fast_path:
             fastpath.install()
         server = Server(user_manager=PasswordUserManager(self.cfg.users))
@@ -74,6 +79,7 @@ class SimulatorServer:
         self.publisher = Publisher(
             server, self.ns, [s.path for s in self.plant.signals], self.text_paths
         )
+        await before_bind(self.publisher)
         await server.start()
         self.server = server
 

@@ -70,6 +70,10 @@ class Equipment:
         """Set one true signal value by name."""
         self.values[self._index[name]] = value
 
+    def get(self, name: str) -> float:
+        """One true signal value by name."""
+        return float(self.values[self._index[name]])
+
     @property
     def _index(self) -> dict[str, int]:
         cls = type(self)
