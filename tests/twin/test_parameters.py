@@ -50,3 +50,19 @@ def test_public_api_is_declared():
     """Every name in twin.__all__ exists."""
     for name in twin.__all__:
         assert hasattr(twin, name), name
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("metal_recovery", 1.2),
+        ("sinter_yield", 0.0),
+        ("conversion_days", -1),
+        ("sinter_temp_c", float("nan")),
+    ],
+)
+def test_impossible_overrides_are_refused(name, value, domestic, tolled):
+    """Yields above 1 or at 0, negative durations and NaN are refused with the name."""
+    params = tolled if name in tolled else domestic
+    with pytest.raises(ParameterError, match=name):
+        params.with_values({name: value})

@@ -10,6 +10,7 @@ A parameter set is plain data: a mapping of name → entry, each entry a dict wi
 """
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -17,7 +18,13 @@ from twin.errors import ParameterError, UnknownParameterSetError
 from twin.parameters import domestic, tolled
 from twin.parameters._spec import entry
 
-__all__ = ["ParameterSet", "entry", "get_parameter_set", "parameter_set_names"]
+__all__ = [
+    "ParameterSet",
+    "check_value",
+    "entry",
+    "get_parameter_set",
+    "parameter_set_names",
+]
 
 _REGISTRY = {
     "domestic": ("domestic", domestic.get_parameter_values),
@@ -67,11 +74,7 @@ class ParameterSet:
         new = dict(self.entries)
         for key, value in values.items():
             old = self[key]
-            try:
-                number = float(value)
-            except (TypeError, ValueError):
-                raise ParameterError(f"{key} must be a number, got {value!r}") from None
-            new[key] = entry(number, old["unit"], source)
+            new[key] = entry(check_value(key, old, value), old["unit"], source)
         return ParameterSet(self.name, self.route, MappingProxyType(new))
 
     def with_entries(self, entries):
@@ -81,6 +84,36 @@ class ParameterSet:
     def to_dict(self):
         """Plain, JSON-ready copy of the entries."""
         return {k: dict(v) for k, v in self.entries.items()}
+
+
+_SHARES = ("_yield", "_recovery", "_initial", "_share", "_fraction", "_efficiency", "_purity_spec")
+_POSITIVE = ("_yield", "_recovery", "_days", "_t_per_yr", "_um", "_h", "_stages", "_ratio")
+
+
+def check_value(name, spec, value):
+    """``value`` as a float if it is a number ``name`` can take, else ParameterError.
+
+    It must be finite, within [0, 1] for shares and yields, above 0 for yields,
+    durations, capacities, sizes and stage counts, and not negative where the central value
+    is positive. (An entry's ``low``/``high`` only clip sampled values: a what-if may go
+    beyond them.)
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(number):
+        raise ParameterError(f"{name} must be a finite number, got {value}")
+    low, high = -math.inf, math.inf
+    if name.endswith(_SHARES):
+        low, high = 0.0, 1.0
+    if spec["value"] > 0 and spec["unit"] != "°C":
+        low = max(low, 0.0)
+    positive = name.endswith(_POSITIVE)
+    if not low <= number <= high or (positive and number <= 0):
+        span = f"({low:g}, {high:g}]" if positive else f"[{low:g}, {high:g}]"
+        raise ParameterError(f"{name} must be within {span} {spec['unit']}, got {value}")
+    return number
 
 
 def _unknown_message(key, known, where):
