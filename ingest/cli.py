@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="record OPC UA servers into TimescaleDB")
     _add_source_options(run)
+    run.add_argument("--metrics-port", type=int, help="Prometheus port (0: off; default 9464)")
     run.set_defaults(handler=_run)
 
     check = commands.add_parser("check", help="list the nodes a config resolves, write nothing")
@@ -77,6 +78,8 @@ def _load_settings(args: argparse.Namespace):
     from ingest import settings
 
     overrides: dict[str, object] = {"dsn": args.dsn}
+    if getattr(args, "metrics_port", None) is not None:
+        overrides["metrics_port"] = args.metrics_port
     if args.endpoint:
         extra = {"namespace_uri": args.namespace_uri} if args.namespace_uri else {}
         overrides["endpoint"] = [{"url": url, **extra} for url in args.endpoint]

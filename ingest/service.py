@@ -18,6 +18,7 @@ import psycopg
 
 from ingest.collector import EndpointCollector
 from ingest.maintenance import run_maintenance
+from ingest.metrics import IngestMetrics, serve_metrics
 from ingest.migrate import apply_migrations
 from ingest.record_writer import RecordWriter
 from ingest.settings import IngestSettings
@@ -54,6 +55,7 @@ async def run_service(
             EndpointCollector(endpoint, settings.subscription, meta_conn, buffer, records)
             for endpoint in settings.endpoint
         ]
+        metrics_server = _serve_metrics(settings, collectors, writer, buffer, records)
         collector_stop = asyncio.Event()
         tasks = [
             asyncio.create_task(c.run(collector_stop), name=c.endpoint.label) for c in collectors
@@ -76,6 +78,8 @@ async def run_service(
         await maintenance_task
         await health_task
         await _write_health(meta_conn, collectors, writer, buffer)
+        if metrics_server is not None:
+            metrics_server[0].shutdown()
     logger.info(
         "stopped: %d rows written, %d duplicates skipped",
         writer.counters.rows_written,
@@ -84,6 +88,15 @@ async def run_service(
     for result in results:
         if isinstance(result, BaseException):
             raise result
+
+
+def _serve_metrics(settings: IngestSettings, collectors, writer, buffer, records):
+    if not settings.metrics_port:
+        return None
+    metrics = IngestMetrics(collectors, writer, buffer, records)
+    server = serve_metrics(metrics, settings.metrics_host, settings.metrics_port)
+    logger.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
+    return server
 
 
 def _stop_on_signals() -> asyncio.Event:

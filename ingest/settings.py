@@ -160,6 +160,8 @@ class IngestSettings(_Strict):
     rollup: RollupSettings = RollupSettings()
     retention: RetentionSettings = RetentionSettings()
     health_interval_s: PositiveSeconds = 2.0
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9464, ge=0, le=65535, description="Prometheus; 0: off")
 
 
 def load(path: Path | None = None, overrides: dict[str, object] | None = None) -> IngestSettings:

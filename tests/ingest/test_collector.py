@@ -99,6 +99,11 @@ class TinyPlant:
         )
 
 
+def _settings(raw: dict) -> IngestSettings:
+    """Settings for a test: no Prometheus port unless the test asks for one."""
+    return IngestSettings.model_validate({"metrics_port": 0, **raw})
+
+
 @pytest.fixture
 async def plant() -> AsyncIterator[TinyPlant]:
     plant = TinyPlant(free_tcp_port())
@@ -115,7 +120,7 @@ async def _count(dsn: str, sql: str) -> int:
 
 async def test_service_records_values_units_and_statuses(plant: TinyPlant, db_dsn: str) -> None:
     """Every published value arrives with its unit, range, status code and source time."""
-    settings = IngestSettings.model_validate(
+    settings = _settings(
         {
             "endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}],
             "writer": {"flush_interval_s": 0.2},
@@ -183,7 +188,7 @@ async def test_service_records_values_units_and_statuses(plant: TinyPlant, db_ds
 async def test_lots_and_events_are_recorded(plant: TinyPlant, db_dsn: str) -> None:
     """Published lot records become lots with genealogy; a broken one is refused; plant
     events become event rows with their own fields."""
-    settings = IngestSettings.model_validate(
+    settings = _settings(
         {"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}]}
     )
     stop = asyncio.Event()
@@ -287,7 +292,7 @@ async def _run_until(
 
 async def test_selection_by_glob_and_explicit_node(plant: TinyPlant, db_dsn: str) -> None:
     """Only variables matching the include globs, minus excludes, plus explicit nsu= nodes."""
-    settings = IngestSettings.model_validate(
+    settings = _settings(
         {
             "endpoint": [
                 {
@@ -308,7 +313,7 @@ async def test_selection_by_glob_and_explicit_node(plant: TinyPlant, db_dsn: str
 
 async def test_check_lists_tags_and_names_a_missing_node(plant: TinyPlant) -> None:
     """`check` lists the selected tags with units, and fails naming a node id that is absent."""
-    good = IngestSettings.model_validate(
+    good = _settings(
         {
             "endpoint": [
                 {"url": plant.url, "namespace_uri": NAMESPACE, "include": ["*/Zone1Temperature"]}
@@ -319,7 +324,7 @@ async def test_check_lists_tags_and_names_a_missing_node(plant: TinyPlant) -> No
     assert await check_endpoints(good, out) == 0
     assert "1 tags selected" in out.getvalue() and "[°C]  0..1200  Double" in out.getvalue()
     missing = f"nsu={NAMESPACE};s=Line1.Sintering.Furnace9.Nothing"
-    bad = IngestSettings.model_validate(
+    bad = _settings(
         {"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE, "nodes": [missing]}]}
     )
     out = io.StringIO()
@@ -329,7 +334,7 @@ async def test_check_lists_tags_and_names_a_missing_node(plant: TinyPlant) -> No
 
 async def test_absolute_deadband_filters_small_changes(plant: TinyPlant, db_dsn: str) -> None:
     """With a 5 °C absolute deadband only moves of more than 5 °C are recorded."""
-    settings = IngestSettings.model_validate(
+    settings = _settings(
         {
             "endpoint": [
                 {

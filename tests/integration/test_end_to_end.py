@@ -23,6 +23,9 @@ from tests.conftest import free_tcp_port
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "urn:magnetline:simulator"
 STAGES = ("Separation", "Sintering", "Magnetization")
+TRIPPED = "Line1.Sintering.Furnace1"
+FAILING_SENSOR = "Line1.Separation.Bank1.Temperature"
+BAD_SENSOR_FAILURE = 0x808C0000
 
 
 def _wait(what: str, check: Callable[[], Any], timeout_s: float) -> Any:
@@ -80,7 +83,7 @@ class Process:
 @pytest.fixture
 def line(tmp_path: Path, db_dsn: str) -> Iterator[dict[str, Any]]:
     """Simulator, ingest and API running as processes against a fresh database."""
-    opc_port, api_port = free_tcp_port(), free_tcp_port()
+    opc_port, api_port, metrics_port = free_tcp_port(), free_tcp_port(), free_tcp_port()
     simulator = Process(
         tmp_path / "simulator.log",
         "simulators",
@@ -95,6 +98,10 @@ def line(tmp_path: Path, db_dsn: str) -> Iterator[dict[str, Any]]:
         "60",
         "--data-dir",
         str(tmp_path / "sim"),
+        "--fault",
+        f"trip:{TRIPPED}:60:3600",
+        "--fault",
+        f"bad:{FAILING_SENSOR}:30:3600",
         dsn=db_dsn,
     )
     processes = [simulator]
@@ -110,6 +117,8 @@ def line(tmp_path: Path, db_dsn: str) -> Iterator[dict[str, Any]]:
             NAMESPACE,
             "--dsn",
             db_dsn,
+            "--metrics-port",
+            str(metrics_port),
             dsn=db_dsn,
         )
         api = Process(
@@ -129,6 +138,7 @@ def line(tmp_path: Path, db_dsn: str) -> Iterator[dict[str, Any]]:
             "api": api,
             "simulator": simulator,
             "api_port": api_port,
+            "metrics_url": f"http://127.0.0.1:{metrics_port}/metrics",
             "api_url": f"http://127.0.0.1:{api_port}/api/v1",
         }
     finally:
@@ -195,6 +205,17 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
         )
         assert all("status_code" in reading for reading in body["readings"])
 
+    _wait("the trip event and the failing sensor's Bad status", lambda: _faults_recorded(dsn), 60)
+    with psycopg.connect(dsn) as conn:
+        lots = conn.execute("SELECT count(*), count(mass_in_kg) FROM lot").fetchone()
+    assert lots[0] >= 1 and lots[0] == lots[1]
+    metrics = urllib.request.urlopen(line["metrics_url"], timeout=10).read().decode()
+    assert "magnetline_ingest_rows_written_total" in metrics
+    assert (
+        'magnetline_ingest_endpoint_state{endpoint="' in metrics
+        and 'state="running"} 1.0' in metrics
+    )
+
     assert line["ingest"].interrupt() == 0
     with psycopg.connect(dsn) as conn:
         stored = conn.execute("SELECT count(*) FROM reading").fetchone()[0]
@@ -225,6 +246,17 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
         )
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)
+
+
+def _faults_recorded(dsn: str) -> bool:
+    with psycopg.connect(dsn) as conn:
+        trips = conn.execute("SELECT count(*) FROM event WHERE source = %s", (TRIPPED,))
+        bad = conn.execute(
+            "SELECT count(*) FROM reading r JOIN tag t USING (tag_id) WHERE t.node_id = %s "
+            "AND r.status_code = %s AND r.value IS NULL",
+            (f"s={FAILING_SENSOR}", BAD_SENSOR_FAILURE),
+        )
+        return trips.fetchone()[0] >= 1 and bad.fetchone()[0] >= 1
 
 
 def _readings_via_api(api: str, tag_id: int) -> dict[str, Any] | None:

@@ -1,0 +1,92 @@
+"""Prometheus metrics of the ingest service, served on its own port.
+
+The values live in the collectors' and writers' own counters; a custom collector reads
+them at scrape time, so the hot path pays nothing for metrics.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from ingest.collector import EndpointCollector
+from ingest.record_writer import RecordWriter
+from ingest.writer import BatchWriter, RowBuffer
+
+__all__ = ["IngestMetrics", "serve_metrics"]
+
+_STATES = ("starting", "connecting", "running", "reconnecting", "stopped")
+
+
+class IngestMetrics(Collector):
+    """Reads the service's counters when Prometheus scrapes."""
+
+    def __init__(
+        self,
+        collectors: Sequence[EndpointCollector],
+        writer: BatchWriter,
+        buffer: RowBuffer,
+        records: RecordWriter,
+    ) -> None:
+        self._collectors = collectors
+        self._writer = writer
+        self._buffer = buffer
+        self._records = records
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        yield from self._endpoint_metrics()
+        counters = self._writer.counters
+        yield _counter("rows_written", "Readings committed to the database", counters.rows_written)
+        yield _counter(
+            "rows_duplicate", "Readings skipped as already stored", counters.rows_duplicate
+        )
+        yield _counter("events_written", "Events committed", self._records.counters.events_written)
+        yield _counter("lots_written", "Lot records committed", self._records.counters.lots_written)
+        yield _gauge("queue_rows", "Readings waiting for the writer", len(self._buffer))
+        lag = (
+            time.monotonic() - counters.last_commit_monotonic
+            if counters.last_commit_monotonic is not None
+            else float("nan")
+        )
+        yield _gauge("seconds_since_commit", "Seconds since the writer last committed", lag)
+
+    def _endpoint_metrics(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        received = _labelled_counter("notifications", "Data changes received")
+        dropped = _labelled_counter("notifications_dropped", "Data changes a full queue dropped")
+        tags = GaugeMetricFamily("magnetline_ingest_tags", "Tags monitored", labels=["endpoint"])
+        state = GaugeMetricFamily(
+            "magnetline_ingest_endpoint_state",
+            "1 for the endpoint's current state",
+            labels=["endpoint", "state"],
+        )
+        for collector in self._collectors:
+            label, status = collector.endpoint.label, collector.status
+            received.add_metric([label], status.notifications)
+            dropped.add_metric([label], status.notifications_dropped)
+            tags.add_metric([label], status.tags)
+            for name in _STATES:
+                state.add_metric([label, name], 1.0 if status.state == name else 0.0)
+        yield from (received, dropped, tags, state)
+
+
+def _counter(name: str, doc: str, value: float) -> CounterMetricFamily:
+    return CounterMetricFamily(f"magnetline_ingest_{name}", doc, value=value)
+
+
+def _labelled_counter(name: str, doc: str) -> CounterMetricFamily:
+    return CounterMetricFamily(f"magnetline_ingest_{name}", doc, labels=["endpoint"])
+
+
+def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(f"magnetline_ingest_{name}", doc, value=value)
+
+
+def serve_metrics(metrics: IngestMetrics, host: str, port: int):
+    """Serve /metrics on ``host:port``; returns the server and its thread (to shut down)."""
+    registry = CollectorRegistry()
+    registry.register(metrics)
+    return start_http_server(port, addr=host, registry=registry)
