@@ -22,6 +22,7 @@ from pydantic import AwareDatetime
 from ingest.api import repository
 from ingest.api.errors import InvalidRequest, NotFound, ServiceUnavailable
 from ingest.api.params import check_range
+from ingest.api.schemas import TagId
 from ingest.api.settings import ApiSettings
 
 __all__ = ["Conn", "Settings", "Tags", "TimeWindow", "Window", "borrow"]
@@ -81,7 +82,7 @@ async def _tags(
     conn: Conn,
     settings: Settings,
     tag_id: Annotated[
-        list[int], Query(description="Tag ids; repeat the parameter for several tags")
+        list[TagId], Query(description="Tag ids; repeat the parameter for several tags")
     ],
 ) -> list[dict[str, Any]]:
     ids = list(dict.fromkeys(tag_id))

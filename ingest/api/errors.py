@@ -5,6 +5,7 @@ ApiError                 {"error": {"code": ..., "message": ..., "detail": ...}}
 ├── InvalidRequest       422  a reversed or oversized range, a bad parameter or cursor
 ├── ServiceUnavailable   503  the database cannot be reached
 └── QueryTimeout         503  the statement timeout cut a query short
+(anything else)          500  a bug, logged; still in the same shape
 
 Database errors raised below the routes are mapped here too: a cancelled statement to
 QueryTimeout, a lost connection to ServiceUnavailable, bad data to InvalidRequest.
@@ -20,6 +21,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -84,6 +86,9 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+
+
 def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     body = ErrorBody(error=ErrorDetail(code=code, message=message, detail=detail))
     return body.model_dump(mode="json")
@@ -110,6 +115,18 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _database_error(_: Request, exc: psycopg.Error) -> JSONResponse:
         logger.warning("database error: %s", exc)
         return _respond(_from_database(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return JSONResponse(
+            _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error")
+        return _respond(ApiError("an unexpected error; it has been logged"))
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 from ingest.api.params import status_name
 
-__all__ = ["Reading", "Status", "Tag", "TagRef", "reading_from_row"]
+__all__ = ["Reading", "Status", "Tag", "TagId", "TagRef", "reading_from_row"]
 
 Status = Literal["good", "uncertain", "bad"]
+TagId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class Tag(BaseModel):

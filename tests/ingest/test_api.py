@@ -24,8 +24,9 @@ def _seed(dsn: str) -> int:
             " 'opc.tcp://plant:4840/', 'urn:x', 's=L.S.F.T', 'L/Sintering/F/T', 'Sintering', 'F',"
             " 'T', '°C', 0, 1200, 'Double') RETURNING tag_id"
         ).fetchone()[0]
-        with conn.cursor().copy("COPY reading (time, tag_id, value, status_code, time_source)"
-                                " FROM STDIN") as copy:  # fmt: skip
+        with conn.cursor().copy(
+            "COPY reading (time, tag_id, value, status_code, time_source) FROM STDIN"
+        ) as copy:
             for i in range(100):
                 status = 0x80320000 if i == 50 else 0
                 value = None if status else 1000.0 + i
@@ -68,8 +69,10 @@ def test_tags_are_listed_with_units_and_filtered_by_stage(client: TestClient, db
 def test_readings_over_a_range_with_status(client: TestClient, db_dsn: str) -> None:
     """Readings in [start, end) come oldest first, Bad ones with their code and no value."""
     tag_id = _seed(db_dsn)
-    params = {"start": (T0 + dt.timedelta(seconds=45)).isoformat(),
-              "end": (T0 + dt.timedelta(seconds=55)).isoformat()}  # fmt: skip
+    params = {
+        "start": (T0 + dt.timedelta(seconds=45)).isoformat(),
+        "end": (T0 + dt.timedelta(seconds=55)).isoformat(),
+    }
     body = client.get(f"/api/v1/tags/{tag_id}/readings", params=params).json()
     readings = body["readings"]
     assert len(readings) == 10 and body["truncated"] is False
@@ -89,21 +92,42 @@ def test_readings_are_truncated_at_the_limit(client: TestClient, db_dsn: str) ->
 @pytest.mark.parametrize(
     ("path", "params", "status", "needle"),
     [
-        ("/api/v1/tags/999/readings", {"start": "2026-03-01T00:00:00Z",
-                                       "end": "2026-03-02T00:00:00Z"}, 404, "no tag"),
-        ("/api/v1/tags/1/readings", {"start": "2026-03-02T00:00:00Z",
-                                     "end": "2026-03-01T00:00:00Z"}, 422, "after start"),
-        ("/api/v1/tags/1/readings", {"start": "2026-01-01T00:00:00Z",
-                                     "end": "2026-06-01T00:00:00Z"}, 422, "at most"),
-        ("/api/v1/tags/1/readings", {"start": "2026-03-01T00:00:00",
-                                     "end": "2026-03-02T00:00:00Z"}, 422, "not valid"),
-        ("/api/v1/tags/1/readings", {"start": "yesterday",
-                                     "end": "2026-03-02T00:00:00Z"}, 422, "not valid"),
+        (
+            "/api/v1/tags/999/readings",
+            {"start": "2026-03-01T00:00:00Z", "end": "2026-03-02T00:00:00Z"},
+            404,
+            "no tag",
+        ),
+        (
+            "/api/v1/tags/1/readings",
+            {"start": "2026-03-02T00:00:00Z", "end": "2026-03-01T00:00:00Z"},
+            422,
+            "after start",
+        ),
+        (
+            "/api/v1/tags/1/readings",
+            {"start": "2026-01-01T00:00:00Z", "end": "2026-06-01T00:00:00Z"},
+            422,
+            "at most",
+        ),
+        (
+            "/api/v1/tags/1/readings",
+            {"start": "2026-03-01T00:00:00", "end": "2026-03-02T00:00:00Z"},
+            422,
+            "not valid",
+        ),
+        (
+            "/api/v1/tags/1/readings",
+            {"start": "yesterday", "end": "2026-03-02T00:00:00Z"},
+            422,
+            "not valid",
+        ),
         ("/api/v1/tags", {"limit": "0"}, 422, "not valid"),
     ],
-)  # fmt: skip
-def test_bad_requests_get_a_clear_4xx(client: TestClient, db_dsn: str, path: str, params: dict,
-                                      status: int, needle: str) -> None:  # fmt: skip
+)
+def test_bad_requests_get_a_clear_4xx(
+    client: TestClient, db_dsn: str, path: str, params: dict, status: int, needle: str
+) -> None:
     """Unknown tags, reversed, oversized or zone-less ranges and bad limits are 4xx, not 500."""
     _seed(db_dsn)
     response = client.get(path, params=params)

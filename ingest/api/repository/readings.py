@@ -84,7 +84,7 @@ async def export_csv(
 ) -> tuple[bytes, int]:  # fmt: skip
     """CSV (with header) of the readings of ``tag_ids`` in the window, and its row count."""
     query = (
-        "COPY (SELECT to_json(r.time) #>> '{}' AS time, r.tag_id, t.tag_key, r.value,"
+        "COPY (SELECT to_json(r.time) #>> '{{}}' AS time, r.tag_id, t.tag_key, r.value,"
         " r.value_text, t.unit, r.status_code, " + _STATUS + " AS status"
         " FROM reading r JOIN tag t USING (tag_id)"
         " WHERE r.tag_id = ANY({ids}) AND r.time >= {start} AND r.time < {end}"

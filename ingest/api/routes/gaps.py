@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from ingest.api import repository
 from ingest.api.deps import Conn, Window
 from ingest.api.errors import ERROR_RESPONSES
+from ingest.api.schemas import TagId
 
 router = APIRouter(tags=["gaps"], responses=ERROR_RESPONSES)
 
@@ -37,7 +38,7 @@ class Gaps(BaseModel):
 async def gaps(
     conn: Conn,
     window: Window,
-    tag_id: Annotated[int | None, Query(description="A tag's gaps and its endpoint's")] = None,
+    tag_id: Annotated[TagId | None, Query(description="A tag's gaps and its endpoint's")] = None,
     endpoint: str | None = None,
     open_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,

@@ -13,7 +13,7 @@ from ingest.api.deps import Conn, Settings, Tags, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
 from ingest.api.paging import read_page
 from ingest.api.params import status_name
-from ingest.api.schemas import Reading, Status, TagRef, reading_from_row
+from ingest.api.schemas import Reading, Status, TagId, TagRef, reading_from_row
 
 router = APIRouter(tags=["readings"], responses=ERROR_RESPONSES)
 
@@ -75,7 +75,7 @@ def _latest(row: dict, stale_factor: float) -> LatestValue:
 async def latest(
     conn: Conn,
     settings: Settings,
-    tag_id: Annotated[list[int] | None, Query(description="Tags; all (filtered) if none")] = None,
+    tag_id: Annotated[list[TagId] | None, Query(description="Tags; all (filtered) if none")] = None,
     stage: str | None = None,
     equipment: str | None = None,
 ) -> list[LatestValue]:

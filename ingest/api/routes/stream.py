@@ -12,6 +12,7 @@ from pydantic import AwareDatetime
 from ingest.api import repository
 from ingest.api.deps import Settings, borrow
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
+from ingest.api.schemas import TagId
 from ingest.api.stream import StreamPlan, sse_events
 
 router = APIRouter(tags=["stream"], responses=ERROR_RESPONSES)
@@ -29,9 +30,11 @@ _SSE_DOC = {
 async def stream(
     request: Request,
     settings: Settings,
-    tag_id: Annotated[list[int], Query(description="Tags to follow; repeat the parameter")],
+    tag_id: Annotated[list[TagId], Query(description="Tags to follow; repeat the parameter")],
     since: Annotated[AwareDatetime | None, Query(description="Send readings after this")] = None,
-    duration_s: Annotated[float | None, Query(gt=0, description="Close after this long")] = None,
+    duration_s: Annotated[
+        float | None, Query(gt=0, le=86_400, description="Close after this long")
+    ] = None,
     max_events: Annotated[int, Query(ge=1, le=10_000_000)] = 10_000_000,
     last_event_id: Annotated[str | None, Header(description="Resume after this id")] = None,
 ) -> StreamingResponse:

@@ -12,7 +12,7 @@ from ingest.api import repository
 from ingest.api.deps import Conn, Settings, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
 from ingest.api.paging import read_page
-from ingest.api.schemas import Reading, Tag, reading_from_row
+from ingest.api.schemas import Reading, Tag, TagId, reading_from_row
 
 router = APIRouter(tags=["tags"], responses=ERROR_RESPONSES)
 
@@ -42,7 +42,7 @@ async def list_tags(
     return [Tag(**row) for row in rows]
 
 
-async def _tag(conn: Conn, tag_id: int) -> dict:
+async def _tag(conn: Conn, tag_id: TagId) -> dict:
     tag = await repository.find_tag(conn, tag_id)
     if tag is None:
         raise NotFound(f"no tag with id {tag_id}", {"tag_id": tag_id})
@@ -50,7 +50,7 @@ async def _tag(conn: Conn, tag_id: int) -> dict:
 
 
 @router.get("/tags/{tag_id}", response_model=Tag)
-async def get_tag(conn: Conn, tag_id: int) -> Tag:
+async def get_tag(conn: Conn, tag_id: TagId) -> Tag:
     """One tag by id."""
     return Tag(**await _tag(conn, tag_id))
 
@@ -59,7 +59,7 @@ async def get_tag(conn: Conn, tag_id: int) -> Tag:
 async def tag_readings(
     conn: Conn,
     settings: Settings,
-    tag_id: int,
+    tag_id: TagId,
     window: Window,
     limit: Annotated[int | None, Query(ge=1, description="Page size; default the maximum")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,

@@ -1,0 +1,87 @@
+"""Aggregates: roll-ups and raw readings agree, and each source is used where it fits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+from numpy.testing import assert_allclose
+
+from tests.api.conftest import error_of
+from tests.api.seed import FIELD, HOUR, SPIKE_AT, T0, TEMP, temperature, window
+
+MIN = dt.timedelta(minutes=1)
+
+
+def _series(client: TestClient, **params: object) -> dict:
+    response = client.get("/api/v1/aggregates", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_rollup_and_raw_give_the_same_buckets(client: TestClient, tag_ids: dict[str, int]) -> None:
+    """Before the watermark buckets come from reading_1m, after it from raw; both agree."""
+    params = window(T0 + 50 * MIN, T0 + 70 * MIN, tag_id=tag_ids[TEMP], bucket="5m")
+    body = _series(client, **params)
+    assert body["sources"] == ["rollup_1m", "raw"]
+    raw = _series(client, **params, functions="avg,min,max,first,last,count")
+    assert raw["sources"] == ["raw"]
+    mixed, direct = body["series"][0]["buckets"], raw["series"][0]["buckets"]
+    for field in ("avg", "min", "max", "last", "count_good", "count_all"):
+        assert_allclose([b[field] for b in mixed], [b[field] for b in direct], rtol=1e-12)
+
+
+def test_good_only_excludes_uncertain_and_bad(client: TestClient, tag_ids: dict[str, int]) -> None:
+    """The minute with an Uncertain 5000 and a Bad reading: good-only leaves both out."""
+    params = window(T0 + MIN, T0 + 2 * MIN, tag_id=tag_ids[TEMP], bucket="1m")
+    (good,) = _series(client, **params)["series"][0]["buckets"]
+    (every,) = _series(client, **params, good_only="false")["series"][0]["buckets"]
+    values = [temperature(i)[0] for i in range(60, 120)]
+    good_values = [v for i, v in zip(range(60, 120), values, strict=True) if i != 100]
+    assert_allclose(good["avg"], sum(good_values) / len(good_values), rtol=1e-12)
+    assert every["max"] == 5000.0 and good["max"] == 1059.0
+    assert good["count_good"] == 59 and good["count_all"] == 60
+
+
+def test_first_and_last_of_buckets_not_whole_minutes(
+    client: TestClient, tag_ids: dict[str, int]
+) -> None:
+    """A 90 s bucket does not fit the roll-ups; first and last come from raw readings."""
+    params = window(T0 + HOUR, T0 + HOUR + 3 * MIN, tag_id=tag_ids[TEMP], bucket="90s",
+                    functions="first,last")  # fmt: skip
+    body = _series(client, **params)
+    assert body["sources"] == ["raw"] and body["bucket_s"] == 90
+    first, second = body["series"][0]["buckets"]
+    assert first["first"] == temperature(3600)[0] and first["last"] == temperature(3689)[0]
+    assert second["time"].startswith("2026-03-01T01:01:30") and second["avg"] is None
+
+
+def test_several_tags_and_a_spike_survives_max(client: TestClient, tag_ids: dict[str, int]) -> None:
+    """Two tags in one request; the one-second spike is the hour's max."""
+    params = window(T0 + HOUR, T0 + 2 * HOUR, tag_id=[tag_ids[TEMP], tag_ids[FIELD]], bucket="1h")
+    temp, field = _series(client, **params)["series"]
+    assert temp["buckets"][0]["max"] == temperature(SPIKE_AT)[0]
+    assert field["tag"]["unit"] == "T" and field["buckets"][0]["count_all"] == 360
+
+
+@pytest.mark.parametrize(
+    ("params", "needle"),
+    [
+        ({"bucket": "fortnight"}, "positive duration"),
+        ({"bucket": "0s"}, "positive duration"),
+        ({"bucket": "99999999999999d"}, "positive duration"),
+        ({"bucket": "1s", "end": "2026-03-31T00:00:00+00:00"}, "buckets; at most"),
+        ({"functions": "avg,median"}, "comma list"),
+        ({"end": "2026-02-01T00:00:00+00:00"}, "after start"),
+        ({"tag_id": "99999"}, "no tag"),
+    ],
+)
+def test_bad_aggregate_requests_are_4xx(
+    client: TestClient, tag_ids: dict[str, int], params: dict, needle: str
+) -> None:
+    """Bad buckets, too many buckets, unknown functions, reversed ranges are 4xx."""
+    base = window(T0, T0 + HOUR, tag_id=tag_ids[TEMP], bucket="1m")
+    response = client.get("/api/v1/aggregates", params={**base, **params})
+    assert response.status_code in (404, 422)
+    assert needle in error_of(response)["message"]
