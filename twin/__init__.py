@@ -17,7 +17,12 @@ puts two routes side by side with a ranked tornado of what drives their differen
 from twin.compare import Comparison, compare_routes, tornado
 from twin.errors import ParameterError, ScenarioError, TwinError, UnknownParameterSetError
 from twin.grades import GRADES, Grade, parse_grade
-from twin.parameters import ParameterSet, get_parameter_set, parameter_set_names
+from twin.parameters import (
+    ParameterSet,
+    get_parameter_set,
+    parameter_set_names,
+    route_parameter_set,
+)
 from twin.result import METRICS, QUANTILES, SimulationResult
 from twin.scenario import Scenario
 from twin.simulation import DEFAULT_SAMPLES, simulate
@@ -42,6 +47,7 @@ __all__ = [
     "get_parameter_set",
     "parameter_set_names",
     "parse_grade",
+    "route_parameter_set",
     "run_sweep",
     "simulate",
     "summary",

@@ -14,7 +14,7 @@ import numpy as np
 from twin.arguments import build_parser
 from twin.compare import compare_routes
 from twin.errors import TwinError
-from twin.parameters import get_parameter_set
+from twin.parameters import route_parameter_set
 from twin.report import format_comparison, format_result
 from twin.scenario import Scenario
 from twin.simulation import simulate
@@ -25,10 +25,6 @@ __all__ = ["main"]
 logger = logging.getLogger(__name__)
 
 _SCENARIO_FIELDS = {f.name: f.type for f in dataclasses.fields(Scenario)}
-
-
-def _param_set(route, partner):
-    return get_parameter_set("domestic" if route == "domestic" else f"tolled-{partner}")
 
 
 def split_overrides(pairs):
@@ -87,7 +83,7 @@ def _check_overrides(values, *param_sets):
 
 def _predict(args):
     scen_fields, values = split_overrides(args.overrides)
-    params = _param_set(args.route, args.partner)
+    params = route_parameter_set(args.route, args.partner)
     _check_overrides(values, params)
     scenario = _scenario(args, scen_fields)
     result = simulate(
@@ -102,7 +98,10 @@ def _predict(args):
 
 def _compare(args):
     scen_fields, values = split_overrides(args.overrides)
-    a, b = _param_set("domestic", args.partner), _param_set("tolled", args.partner)
+    a, b = (
+        route_parameter_set("domestic", args.partner),
+        route_parameter_set("tolled", args.partner),
+    )
     _check_overrides(values, a, b)
     scenario = _scenario(args, scen_fields)
     comparison = compare_routes(
@@ -123,7 +122,7 @@ def _compare(args):
 
 def _sweep(args):
     scen_fields, values = split_overrides(args.overrides)
-    params = _param_set(args.route, args.partner)
+    params = route_parameter_set(args.route, args.partner)
     grid = parse_grid(args.grid)
     _check_overrides({**values, **{k: 0 for k in grid if k not in _SCENARIO_FIELDS}}, params)
     scenario = _scenario(args, scen_fields)

@@ -2,6 +2,9 @@
 
 Capacities are converted from t/yr to kg/day on each stage's output basis; yields carry the
 stoichiometry (oxide → metal → alloy) so that every kg leaving a stage traces back to oxide.
+The magnet alloy takes both cascade products (NdPr metal), so the Nd/Pr split sets the
+product's purity, not the mass reaching the line; rare earth lost in separation is
+``sx_re_recovery``.
 """
 
 import numpy as np

@@ -118,3 +118,19 @@ def test_module_entry_point_runs():
     )
     assert proc.returncode == 0, proc.stderr
     assert "finished magnets" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["predict", "--route", "tolled"],
+        ["compare", "--replications", "2"],
+        ["sweep", "--grid", "magnetizer_field_t=2.0,3.0"],
+    ],
+)
+def test_plot_writes_a_png(argv, tmp_path, capsys):
+    """--plot FILE.png writes a PNG for each command."""
+    path = tmp_path / "out.png"
+    assert main([*argv, "--samples", "60", "--horizon-days", "120", "--plot", str(path)]) == 0
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "plot written" in capsys.readouterr().err

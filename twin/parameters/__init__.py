@@ -24,6 +24,7 @@ __all__ = [
     "entry",
     "get_parameter_set",
     "parameter_set_names",
+    "route_parameter_set",
 ]
 
 _REGISTRY = {
@@ -125,6 +126,21 @@ def _unknown_message(key, known, where):
 def parameter_set_names():
     """Names accepted by :func:`get_parameter_set` (aliases included), sorted."""
     return sorted([*_REGISTRY, *_ALIASES])
+
+
+def route_parameter_set(route, partner="japan"):
+    """The parameter set of ``route`` (``"domestic"`` or ``"tolled"``) and tolling partner.
+
+    Raises
+    ------
+    UnknownParameterSetError
+        If the route or partner is unknown.
+    """
+    if route == "domestic":
+        return get_parameter_set("domestic")
+    if route != "tolled":
+        raise UnknownParameterSetError(f"unknown route {route!r}; known: domestic, tolled")
+    return get_parameter_set(f"tolled-{partner}")
 
 
 def get_parameter_set(name):
