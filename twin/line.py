@@ -3,8 +3,8 @@
 Each stage takes material from its input buffer up to what its capacity allows that day
 (nameplate × up-time share × commissioning and scenario ramp × learning), converts it with
 its yield, and passes it on after its delay (processing, sea, customs). A stage that is
-*gated* stops during an export stop. Every operation of a day acts on all samples at once;
-the only Python loops are over days and over the handful of stages.
+*gated* stops during an export stop. Every operation of a day acts on all stages and all
+samples at once; the only Python loop is over days.
 
 Mass balance holds by construction: a stage never emits more than its input times its yield.
 
@@ -142,109 +142,123 @@ def run_line(
         stages on days ``begin <= t < end``.
     streams : numpy.ndarray of int, optional
         Random stream of each sample (samples sharing one share failures); default one each.
+
+    Returns
+    -------
+    LineResult
     """
-    n = feed_kg_per_day.shape[0]
-    last = len(stages) - 1
-    capacity = np.minimum(_stack(stages, "capacity_kg_per_day", n), 1e30)
-    y_mature = _stack(stages, "yield_mature", n)
-    y_initial = np.where(
-        _column(stages, "learns") > 0, _stack(stages, "yield_initial", n, 1.0), y_mature
-    )
-    y_gain = y_mature - y_initial
-    bpo = _stack(stages, "blocks_per_output", n, 0.0)
-    block_rows = [s for s, st in enumerate(stages) if st.blocks_per_output is not None]
-    ramps, learns = _column(stages, "ramps"), _column(stages, "learns")
-    gated = np.flatnonzero(_column(stages, "gated")[:, 0])
-    failures = FailureProcess(
-        _stack(stages, "mtbf_days", n), _stack(stages, "mttr_days", n), rng, streams
-    )
-    delay = np.maximum(np.rint(_stack(stages, "delay_days", n)), 1.0).astype(np.int64)
-    delays = Delays(delay - 1)
-    buf, processed, queued = (np.zeros((last + 1, n)) for _ in range(3))
-    bound = np.zeros((last + 1, n), dtype=np.int32)
-    blocks, finished = np.zeros(n), np.zeros(n)
-    snap_days = _snapshot_days(horizon_days)
-    snaps = np.zeros((2, snap_days.size, n))
-    start, ramp_days = commission
-    y, factor = y_mature, np.ones((last + 1, n))
-    ramp_end = float(np.max(np.where(start < 1.0, ramp_days, 0.0)))
-    flat_schedule = bool(np.all(schedule == 1.0))
-    proc, made, limit = (np.empty((last + 1, n)) for _ in range(3))
-    backlog = np.empty((last + 1, n), dtype=bool)
-    base = learned = capacity / y
-    k = 0
+    line = _Line(stages, feed_kg_per_day, horizon_days, rng, streams)
+    line.plan(commission, schedule, learning, stops)
     for t in range(horizon_days):
-        ramping = t <= ramp_end or not flat_schedule
-        relearn = learning is not None and t % LEARNING_STEP_DAYS == 0
+        line.update_rates(t)
+        line.step(t)
+    return line.result()
+
+
+class _Line:
+    """The state of a run, shape ``(stages, samples)``: buffers, rates and tallies."""
+
+    def __init__(self, stages, feed, horizon, rng, streams):
+        n = feed.shape[0]
+        self.stages, self.feed, self.horizon = stages, feed, horizon
+        self.capacity = np.minimum(_stack(stages, "capacity_kg_per_day", n), 1e30)
+        self.y_mature = self.y = _stack(stages, "yield_mature", n)
+        learns = _column(stages, "learns")
+        self.y_initial = np.where(learns > 0, _stack(stages, "yield_initial", n, 1.0), self.y)
+        self.ramps, self.learns = _column(stages, "ramps"), learns
+        self.gated = np.flatnonzero(_column(stages, "gated")[:, 0])
+        self.bpo = _stack(stages, "blocks_per_output", n, 0.0)
+        self.block_rows = [s for s, st in enumerate(stages) if st.blocks_per_output is not None]
+        mtbf, mttr = _stack(stages, "mtbf_days", n), _stack(stages, "mttr_days", n)
+        self.failures = FailureProcess(mtbf, mttr, rng, streams)
+        self.delay = np.maximum(np.rint(_stack(stages, "delay_days", n)), 1.0).astype(np.int64)
+        self.delays = Delays(self.delay - 1)
+        shape = self.capacity.shape
+        self.buf, self.processed, self.queued = (np.zeros(shape) for _ in range(3))
+        self.proc, self.made, self.limit, self.factor = (np.empty(shape) for _ in range(4))
+        self.backlog, self.bound = np.empty(shape, dtype=bool), np.zeros(shape, dtype=np.int32)
+        self.blocks, self.finished = np.zeros(n), np.zeros(n)
+        self.snap_days = _snapshot_days(horizon)
+        self.snaps, self.k = np.zeros((2, self.snap_days.size, n)), 0
+        self.base = self.learned = self.capacity / self.y
+
+    def plan(self, commission, schedule, learning, stops):
+        """Set the commissioning ramp, scenario schedule, learning and export stops."""
+        self.commission, self.schedule = commission, schedule
+        self.learning, self.stops = learning, stops
+        start, ramp_days = commission
+        self.ramp_end = float(np.max(np.where(start < 1.0, ramp_days, 0.0)))
+        self.flat_schedule = bool(np.all(schedule == 1.0))
+
+    def update_rates(self, t):
+        """Recompute capacities and yields on days the ramp or the learning moves them."""
+        start, ramp_days = self.commission
+        ramping = t <= self.ramp_end or not self.flat_schedule
+        relearn = self.learning is not None and t % LEARNING_STEP_DAYS == 0
         if relearn:
-            progress = 1.0 - learning_gap(blocks, learning[1], learning[0])
-            y = y_initial + y_gain * progress
-            learned = capacity / y * (1.0 + learns * ((learning[2] - 1.0) * (1.0 - progress)))
+            ratio, ref_kg, cap0 = self.learning
+            progress = 1.0 - learning_gap(self.blocks, ref_kg, ratio)
+            self.y = self.y_initial + (self.y_mature - self.y_initial) * progress
+            young = 1.0 + self.learns * ((cap0 - 1.0) * (1.0 - progress))
+            self.learned = self.capacity / self.y * young
         if ramping or relearn:
-            installed = np.minimum(start + (1.0 - start) * t / ramp_days, 1.0) * schedule[t]
-            np.multiply(ramps, installed - 1.0, out=factor)
-            factor += 1.0
-            base = learned * factor
-        np.multiply(base, failures.step(), out=limit)
-        if stops is not None:
-            limit[gated] *= ~((stops[0] <= t) & (t < stops[1])).any(axis=0)
-        buf[0] += feed_kg_per_day
-        np.minimum(buf, limit, out=proc)
+            installed = np.minimum(start + (1.0 - start) * t / ramp_days, 1.0) * self.schedule[t]
+            np.multiply(self.ramps, installed - 1.0, out=self.factor)
+            self.factor += 1.0
+            self.base = self.learned * self.factor
+
+    def step(self, t):
+        """One day: process what capacity allows, hold it for its delay, pass it on."""
+        buf, proc = self.buf, self.proc
+        np.multiply(self.base, self.failures.step(), out=self.limit)
+        if self.stops is not None:
+            begin, end = self.stops
+            self.limit[self.gated] *= ~((begin <= t) & (t < end)).any(axis=0)
+        buf[0] += self.feed
+        np.minimum(buf, self.limit, out=proc)
         buf -= proc
-        processed += proc
-        queued += buf
-        np.greater(buf, 1e-6, out=backlog)
-        bound += backlog
-        np.multiply(proc, y, out=made)
-        out = delays.push_pop(t, made)
-        for b in block_rows:
-            blocks += out[b] * bpo[b]
-        finished += out[last]
+        self.processed += proc
+        self.queued += buf
+        np.greater(buf, 1e-6, out=self.backlog)
+        self.bound += self.backlog
+        np.multiply(proc, self.y, out=self.made)
+        out = self.delays.push_pop(t, self.made)
+        for b in self.block_rows:
+            self.blocks += out[b] * self.bpo[b]
+        self.finished += out[-1]
         buf[1:] += out[:-1]
-        if t == snap_days[k]:
-            snaps[:, k] = blocks, finished
-            k += 1
-    wip = buf + delays.in_transit(horizon_days - 1)
-    return _result(
-        stages,
-        feed_kg_per_day * horizon_days,
-        blocks,
-        finished,
-        processed,
-        bound / horizon_days,
-        wip,
-        queued,
-        delay,
-        snap_days,
-        snaps,
-    )
+        if t == self.snap_days[self.k]:
+            self.snaps[:, self.k] = self.blocks, self.finished
+            self.k += 1
 
-
-def _result(
-    stages, feed, blocks, finished, processed, bound_share, wip, queued, delay, snap_days, snaps
-):
-    lead = np.zeros(feed.shape)
-    for s, st in enumerate(stages):
-        if st.in_lead_time:
-            wait = np.divide(
-                queued[s], processed[s], out=np.zeros_like(lead), where=processed[s] > 0
-            )
-            lead += wait + delay[s]
-    top = np.argmax(bound_share, axis=0)
-    supply = np.take_along_axis(bound_share, top[None], axis=0)[0] < BOTTLENECK_MIN_SHARE
-    bottleneck = np.where(supply, len(stages), top)
-    names = [*(st.name for st in stages), SUPPLY_LABEL]
-    return LineResult(
-        names,
-        feed,
-        blocks,
-        finished,
-        processed,
-        bound_share,
-        wip,
-        lead,
-        bottleneck,
-        snap_days,
-        snaps[0],
-        snaps[1],
-    )
+    def result(self):
+        """Totals, lead time (Little's law per stage) and bottleneck per sample."""
+        lead = np.zeros(self.feed.shape)
+        for s, st in enumerate(self.stages):
+            if st.in_lead_time:
+                wait = np.divide(
+                    self.queued[s],
+                    self.processed[s],
+                    out=np.zeros_like(lead),
+                    where=self.processed[s] > 0,
+                )
+                lead += wait + self.delay[s]
+        bound_share = self.bound / self.horizon
+        top = np.argmax(bound_share, axis=0)
+        supply = np.take_along_axis(bound_share, top[None], axis=0)[0] < BOTTLENECK_MIN_SHARE
+        names = [*(st.name for st in self.stages), SUPPLY_LABEL]
+        wip = self.buf + self.delays.in_transit(self.horizon - 1)
+        return LineResult(
+            names,
+            self.feed * self.horizon,
+            self.blocks,
+            self.finished,
+            self.processed,
+            bound_share,
+            wip,
+            lead,
+            np.where(supply, len(self.stages), top),
+            self.snap_days,
+            self.snaps[0],
+            self.snaps[1],
+        )

@@ -77,38 +77,10 @@ def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=
     purity, nd_recovery = separation_performance(v)
     stages = _BUILDERS[params.route](v, quality["grade_share"])
     feed = np.full(n, scenario.oxide_t_per_yr * 1000.0 / 365.0)
-    learning, commission, stops = None, (np.ones(n), np.ones(n)), None
-    if params.route == "domestic" and not scenario.mature:
-        learning = (
-            v["learning_progress_ratio"],
-            v["learning_ref_t"] * 1000.0,
-            v["learning_capacity_initial"],
-        )
-        commission = (v["ramp_start_fraction"], v["ramp_days"])
-    if params.route == "tolled":
-        forced = None
-        if scenario.export_stop_start_day is not None:
-            forced = (scenario.export_stop_start_day, scenario.export_stop_days)
-        stops = logistics.export_stop_windows(
-            scenario.horizon_days,
-            v["export_stop_per_yr"],
-            v["export_stop_days"],
-            rng,
-            forced,
-            streams,
-        )
     logger.debug("simulating %s: %d samples × %d days", params.name, n, scenario.horizon_days)
-    line = run_line(
-        stages,
-        feed,
-        scenario.horizon_days,
-        rng,
-        commission=commission,
-        schedule=_schedule(scenario),
-        learning=learning,
-        stops=stops,
-        streams=streams,
-    )
+    options = _line_options(params.route, scenario, v, rng, streams)
+    line = run_line(stages, feed, scenario.horizon_days, rng, streams=streams, **options)
+    learning = options["learning"]
     chain = mass_chain(v, quality["grade_share"])
     if learning is not None:
         gap = learning_gap(line.blocks_kg, learning[1], learning[0])
@@ -124,6 +96,37 @@ def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=
         costs.unit_cost_usd_per_kg(params.route, v, chain),
         1.0 - chain["machining"] * chain["magnetizing"],
     )
+
+
+def _line_options(route, scenario, v, rng, streams):
+    """Commissioning ramp, learning and export stops of the route, for :func:`run_line`."""
+    n = next(iter(v.values())).shape[0]
+    options = {
+        "commission": (np.ones(n), np.ones(n)),
+        "schedule": _schedule(scenario),
+        "learning": None,
+        "stops": None,
+    }
+    if route == "domestic" and not scenario.mature:
+        options["learning"] = (
+            v["learning_progress_ratio"],
+            v["learning_ref_t"] * 1000.0,
+            v["learning_capacity_initial"],
+        )
+        options["commission"] = (v["ramp_start_fraction"], v["ramp_days"])
+    if route == "tolled":
+        forced = None
+        if scenario.export_stop_start_day is not None:
+            forced = (scenario.export_stop_start_day, scenario.export_stop_days)
+        options["stops"] = logistics.export_stop_windows(
+            scenario.horizon_days,
+            v["export_stop_per_yr"],
+            v["export_stop_days"],
+            rng,
+            forced,
+            streams,
+        )
+    return options
 
 
 def _young_chain(v, chain, gap):
