@@ -98,8 +98,9 @@ def stage_coverage(api: str) -> dict[str, tuple[int, dict]] | None:
     tags = get_json(f"{api}/tags?limit=10000")
     if not tags:
         return None
-    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 365 * 86400))
+    # At --speed above 1 simulated time runs ahead of the clock: look a few weeks ahead.
     start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
+    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 29 * 86400))
     coverage = {}
     for stage in STAGES:
         in_stage = [t for t in tags if t["stage"] == stage and t["unit"]]
