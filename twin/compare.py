@@ -67,6 +67,9 @@ def tornado(
 ):
     """Rank uncertain inputs by their swing of ``metric(a) − metric(b)``.
 
+    An input that both routes have (a price, the cascade, sintering settings) is swung in
+    both at once, each between its own P10 and P90.
+
     Parameters
     ----------
     params_a, params_b : twin.parameters.ParameterSet
