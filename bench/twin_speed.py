@@ -26,12 +26,44 @@ ROUTES = ("domestic", "tolled")
 
 
 def _best(fn, repeat):
-    times = []
+    """Best wall-clock and best CPU time [s] of ``repeat`` calls, and the last output."""
+    walls, cpus = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         out = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), out
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return min(walls), min(cpus), out
+
+
+def _route(route, scenario, args):
+    params = get_parameter_set(route)
+    simulate(params, scenario, np.random.default_rng(0), 200)  # warm-up
+    vec_wall, vec_cpu, result = _best(
+        lambda: simulate(params, scenario, np.random.default_rng(1), args.samples), args.repeat
+    )
+    values = draw_values(params, args.reference_samples, np.random.default_rng(2))
+    ref_wall, ref_cpu, ref = _best(
+        lambda: simulate_reference(route, values, scenario, seed=3), args.repeat
+    )
+    years = args.days / 365.0
+    return {
+        "route": route,
+        "vec_wall": vec_wall,
+        "vec_cpu": vec_cpu,
+        "ref_wall_per_sample": ref_wall / args.reference_samples,
+        "ref_cpu_per_sample": ref_cpu / args.reference_samples,
+        "vec_p50": float(np.median(result.metrics["finished_t_per_yr"])),
+        "ref_p50": float(np.median([f for _, f in ref])) / years / 1000.0,
+    }
+
+
+def _row(name, n, vec_wall, vec_cpu, ref_wall, ref_cpu, p50=""):
+    return (
+        f"| {name} | {vec_wall:.2f} s ({vec_cpu:.2f} s) | {n / vec_wall:,.0f} | "
+        f"{ref_wall:,.0f} s ({ref_cpu:,.0f} s) | {n / ref_wall:,.0f} | "
+        f"{ref_wall / vec_wall:,.0f}× ({ref_cpu / vec_cpu:,.0f}×) | {p50} |"
+    )
 
 
 def main(argv=None):
@@ -42,47 +74,45 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     scenario = Scenario(horizon_days=args.days)
-    rows, vec_total, ref_total = [], 0.0, 0.0
-    for route in ROUTES:
-        params = get_parameter_set(route)
-        simulate(params, scenario, np.random.default_rng(0), 200)  # warm-up
-        t_vec, result = _best(
-            lambda p=params: simulate(p, scenario, np.random.default_rng(1), args.samples),
-            args.repeat,
-        )
-        values = draw_values(params, args.reference_samples, np.random.default_rng(2))
-        t_ref, ref = _best(lambda r=route, v=values: simulate_reference(r, v, scenario, seed=3), 1)
-        vec_rate = args.samples / t_vec
-        ref_rate = args.reference_samples / t_ref
-        vec_total += t_vec
-        ref_total += args.samples / ref_rate
-        years = args.days / 365.0
-        vec_p50 = np.median(result.metrics["finished_t_per_yr"])
-        ref_p50 = np.median([f for _, f in ref]) / years / 1000.0
-        rows.append((route, t_vec, vec_rate, ref_rate, vec_rate / ref_rate, vec_p50, ref_p50))
+    rows = [_route(route, scenario, args) for route in ROUTES]
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    n = args.samples
     print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"load {load:.2f}; numpy {np.__version__}, Python {platform.python_version()}"
+        f"{os.cpu_count()} cores, load {load:.2f}; numpy {np.__version__}, Python "
+        f"{platform.python_version()}. {n:,} samples × {args.days} daily steps per route, "
+        f"best of {args.repeat}; plain Python on {args.reference_samples} samples per route "
+        f"(best of {args.repeat}) extrapolated to {n:,}. Wall clock, CPU time in brackets.\n"
     )
     print(
-        f"{args.samples:,} samples × {args.days} daily steps, best of {args.repeat}; "
-        f"plain Python on {args.reference_samples} samples per route, best of {args.repeat}, "
-        "extrapolated\n"
+        "| route | vectorized | vectorized samples/s | plain Python | plain Python samples/s "
+        "| ratio | P50 magnets t/yr, vectorized / plain |"
     )
-    print(
-        "| route | vectorized time | vectorized samples/s | plain Python samples/s "
-        "| ratio | P50 magnets t/yr (vectorized / plain) |"
-    )
-    print("|---|---|---|---|---|---|")
-    for route, t_vec, vec_rate, ref_rate, ratio, vp, rp in rows:
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
         print(
-            f"| {route} | {t_vec:.2f} s | {vec_rate:,.0f} | {ref_rate:,.0f} | {ratio:,.0f}× "
-            f"| {vp:,.0f} / {rp:,.0f} |"
+            _row(
+                r["route"],
+                n,
+                r["vec_wall"],
+                r["vec_cpu"],
+                r["ref_wall_per_sample"] * n,
+                r["ref_cpu_per_sample"] * n,
+                f"{r['vec_p50']:,.0f} / {r['ref_p50']:,.0f}",
+            )
         )
+    total = {
+        k: sum(r[k] for r in rows)
+        for k in ("vec_wall", "vec_cpu", "ref_wall_per_sample", "ref_cpu_per_sample")
+    }
     print(
-        f"| both routes | {vec_total:.2f} s | {2 * args.samples / vec_total:,.0f} | "
-        f"{2 * args.samples / ref_total:,.0f} | {ref_total / vec_total:,.0f}× | |"
+        _row(
+            "both routes",
+            2 * n,
+            total["vec_wall"],
+            total["vec_cpu"],
+            total["ref_wall_per_sample"] * n,
+            total["ref_cpu_per_sample"] * n,
+        )
     )
     return 0
 
