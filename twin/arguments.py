@@ -132,7 +132,12 @@ def build_parser():
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("predict", help="one route's throughput and quality (P10/P50/P90)")
-    p.add_argument("--route", choices=("domestic", "tolled"), default="domestic")
+    p.add_argument(
+        "--route",
+        choices=("domestic", "tolled"),
+        default="domestic",
+        help="domestic line in India, or tolled through a partner (default domestic)",
+    )
     _common(p)
     p = sub.add_parser("compare", help="both routes side by side, with a ranked tornado")
     _common(p)
@@ -150,7 +155,12 @@ def build_parser():
     )
     p.add_argument("--top", type=_positive_int, default=12, help="tornado rows shown")
     p = sub.add_parser("sweep", help="a grid of what-ifs, with a progress bar")
-    p.add_argument("--route", choices=("domestic", "tolled"), default="domestic")
+    p.add_argument(
+        "--route",
+        choices=("domestic", "tolled"),
+        default="domestic",
+        help="route to sweep (default domestic)",
+    )
     _common(p)
     p.add_argument(
         "--grid",
@@ -166,4 +176,8 @@ def build_parser():
         default="finished_t_per_yr",
         help="metric tabulated and plotted (default finished_t_per_yr)",
     )
+    p = sub.add_parser("parameters", help="a route's parameters: value, P10, P90, unit, source")
+    p.add_argument("--route", choices=("domestic", "tolled"), default="domestic")
+    p.add_argument("--partner", choices=("japan", "korea"), default="japan")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser

@@ -15,7 +15,7 @@ from twin.arguments import build_parser
 from twin.compare import compare_routes
 from twin.errors import TwinError
 from twin.parameters import route_parameter_set
-from twin.report import format_comparison, format_result
+from twin.report import format_comparison, format_parameters, format_result
 from twin.scenario import Scenario
 from twin.simulation import simulate
 from twin.sweep import format_sweep, parse_grid, run_sweep
@@ -141,7 +141,17 @@ def _sweep(args):
     return sweep.to_dict() if args.json else format_sweep(sweep, args.metric)
 
 
-_COMMANDS = {"predict": _predict, "compare": _compare, "sweep": _sweep}
+def _parameters(args):
+    params = route_parameter_set(args.route, args.partner)
+    return params.to_dict() if args.json else format_parameters(params)
+
+
+_COMMANDS = {
+    "predict": _predict,
+    "compare": _compare,
+    "sweep": _sweep,
+    "parameters": _parameters,
+}
 
 
 def main(argv=None):
@@ -149,7 +159,7 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
@@ -162,6 +172,6 @@ def main(argv=None):
         sys.stdout.write("\n")
     else:
         print(output)
-    if args.plot:
+    if getattr(args, "plot", None):
         print(f"plot written to {args.plot}", file=sys.stderr)
     return 0

@@ -2,7 +2,7 @@
 
 from twin.result import METRICS
 
-__all__ = ["format_comparison", "format_result", "format_value"]
+__all__ = ["format_comparison", "format_parameters", "format_result", "format_value"]
 
 #: Metrics shown in text tables, in order (the JSON has them all).
 SHOWN = (
@@ -111,3 +111,19 @@ def _tornado_lines(comparison, top):
             f"swing {r['swing']:+,.0f}"
         )
     return lines
+
+
+def format_parameters(params):
+    """One line per parameter: name, value, P10–P90 where uncertain, unit and source."""
+    width = max(len(n) for n in params.names())
+    lines = [
+        f"{params.name} ({params.route} route): {len(params.names())} parameters",
+        f"{'name':{width}}  {'value':>9}  {'P10':>9}  {'P90':>9}  unit / source",
+    ]
+    for name in params.names():
+        spec = params[name]
+        p10, p90 = (f"{spec[k]:>9g}" if k in spec else " " * 9 for k in ("p10", "p90"))
+        lines.append(
+            f"{name:{width}}  {spec['value']:>9g}  {p10}  {p90}  {spec['unit']}; {spec['source']}"
+        )
+    return "\n".join(lines)

@@ -134,3 +134,13 @@ def test_plot_writes_a_png(argv, tmp_path, capsys):
     assert main([*argv, "--samples", "60", "--horizon-days", "120", "--plot", str(path)]) == 0
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "plot written" in capsys.readouterr().err
+
+
+def test_parameters_lists_units_and_sources(capsys):
+    """parameters prints every entry with its unit and source; --json gives the entries."""
+    assert main(["parameters", "--route", "tolled"]) == 0
+    out = capsys.readouterr().out
+    assert "sea_days" in out and "[vendor]" in out
+    assert main(["parameters", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sinter_temp_c"]["unit"] == "°C"
