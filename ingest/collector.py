@@ -12,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import psycopg
 from asyncua import Client, ua
 from asyncua.common.subscription import DataChangeEvent, OpcEvent, StatusChangeEvent
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from ingest.buffer import RowBuffer
 from ingest.connection import SESSION_ERRORS, connect_with_retry, disconnect_quietly
 from ingest.discovery import TagInfo
 from ingest.errors import OpcUaError
@@ -30,7 +32,6 @@ from ingest.server_limits import DEFAULT_LIMITS, ServerLimits, read_server_limit
 from ingest.settings import EndpointSettings, SubscriptionSettings
 from ingest.subscriptions import CountingSubscription, create_subscription, monitor
 from ingest.tag_repository import register_tags
-from ingest.writer import RowBuffer
 
 __all__ = ["CollectorState", "EndpointCollector"]
 
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 _ROWS_PER_PUT = 2000  # notifications handed to the buffer at once: fewer awaits per row
 _HAND_OVER_S = 0.1  # longest a notification waits in the collector before the buffer
+_DATABASE_RETRY_S = 2.0
 
 
 @dataclass
@@ -50,6 +52,9 @@ class CollectorState:
     events: int = 0
     lots_invalid: int = 0
     sessions_lost: int = 0
+    gaps_recorded: int = 0
+    rows_backfilled: int = 0
+    quarantined: set[str] = field(default_factory=set)
     last_notification: dt.datetime | None = None
 
 
@@ -60,13 +65,14 @@ class EndpointCollector:
         self,
         endpoint: EndpointSettings,
         subscription: SubscriptionSettings,
-        tag_conn: psycopg.AsyncConnection,
+        pool: AsyncConnectionPool,
         buffer: RowBuffer,
         records: RecordWriter,
     ) -> None:
         self.endpoint = endpoint
         self._settings = subscription
-        self._tag_conn = tag_conn
+        self._pool = pool
+        self._known_ids: dict[str, int] = {}  # tag key -> id, kept across sessions
         self._buffer = buffer
         self._records = records
         self._tag_ids: dict[ua.NodeId, int] = {}
@@ -109,8 +115,24 @@ class EndpointCollector:
     def _default_limits(self) -> ServerLimits:
         return ServerLimits(monitored_items_per_call=self._settings.max_items_per_request)
 
+    async def _register(self, tags: list[TagInfo]) -> dict[str, int]:
+        """Ids of ``tags``; new ones are registered, waiting for the database if it is away."""
+        new = [tag for tag in tags if tag.tag_key not in self._known_ids]
+        while new:
+            try:
+                async with self._pool.connection(timeout=5) as conn:
+                    self._known_ids.update(await register_tags(conn, new))
+                break
+            except (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                self.status.state = "waiting for database"
+                logger.warning(
+                    "%s: cannot register %d tags yet: %s", self.endpoint.label, len(new), exc
+                )
+                await asyncio.sleep(_DATABASE_RETRY_S)
+        return self._known_ids
+
     async def _add_tags(self, subscription: CountingSubscription, tags: list[TagInfo]) -> None:
-        ids = await register_tags(self._tag_conn, tags)
+        ids = await self._register(tags)
         lot_variable = self.endpoint.lot_variable
         for tag in tags:
             self._tag_ids[tag.node_id] = ids[tag.tag_key]

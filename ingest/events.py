@@ -22,12 +22,22 @@ logger = logging.getLogger(__name__)
 
 EventRow = tuple[dt.datetime, str, str, str, int, str | None, str]
 
-_STANDARD = {"EventId", "EventType", "SourceNode", "SourceName", "Time", "ReceiveTime",
-             "Message", "Severity", "LocalTime"}  # fmt: skip
+_STANDARD = {
+    "EventId",
+    "EventType",
+    "SourceNode",
+    "SourceName",
+    "Time",
+    "ReceiveTime",
+    "Message",
+    "Severity",
+    "LocalTime",
+}
 
 
-async def subscribe_events(client: Client, subscription: Subscription,
-                           namespace_index: int) -> dict[ua.NodeId, str]:  # fmt: skip
+async def subscribe_events(
+    client: Client, subscription: Subscription, namespace_index: int
+) -> dict[ua.NodeId, str]:
     """Subscribe to every event of the plant; return event type names by node id."""
     types = await _plant_event_types(client, namespace_index)
     await subscription.subscribe_events(
@@ -53,8 +63,9 @@ async def _plant_event_types(client: Client, namespace_index: int) -> list[ua.No
     return found
 
 
-def event_row(endpoint: str, event: Event, type_names: dict[ua.NodeId, str],
-              received: dt.datetime) -> EventRow:  # fmt: skip
+def event_row(
+    endpoint: str, event: Event, type_names: dict[ua.NodeId, str], received: dt.datetime
+) -> EventRow:
     """The `event` row (time, endpoint, source, event_type, severity, message, attributes)."""
     fields = event.get_event_props_as_fields_dict()
     time = _value(fields, "Time") or received

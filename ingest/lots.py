@@ -27,8 +27,19 @@ __all__ = ["LotRecord", "LotRecordError", "parse_lot_record"]
 
 logger = logging.getLogger(__name__)
 
-_COLUMNS = {"lot_id", "parents", "stage", "equipment", "start_s", "end_s", "started_at",
-            "finished_at", "mass_in_kg", "mass_out_kg", "properties"}  # fmt: skip
+_COLUMNS = {
+    "lot_id",
+    "parents",
+    "stage",
+    "equipment",
+    "start_s",
+    "end_s",
+    "started_at",
+    "finished_at",
+    "mass_in_kg",
+    "mass_out_kg",
+    "properties",
+}
 
 
 class LotRecordError(ValueError):

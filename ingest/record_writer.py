@@ -2,7 +2,8 @@
 
 Both arrive at a few per minute, so they go through a small queue of their own and plain
 INSERTs, idempotent like the readings: an event is unique by (source, time, type), and a
-lot by its id (a republished lot updates its row; parents are added once).
+lot by its id (a republished lot updates its row; parents are added once). While the
+database is away they wait in memory (bounded) and are written when it is back.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 from dataclasses import dataclass
 
 import psycopg
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from ingest.events import EventRow
 from ingest.lots import LotRecord
@@ -39,6 +41,7 @@ _INSERT_PARENT = """
 INSERT INTO lot_parent (lot_id, parent_lot_id) VALUES (%s, %s) ON CONFLICT DO NOTHING
 """
 _MAX_QUEUED = 100_000
+_RETRY_S = 2.0
 
 
 @dataclass
@@ -51,8 +54,9 @@ class RecordCounters:
 class RecordWriter:
     """Queues events and lots from the collectors and writes them in small batches."""
 
-    def __init__(self, conn: psycopg.AsyncConnection) -> None:
-        self._conn = conn
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self._pool = pool
+        self._pending: list = []
         self._queue: asyncio.Queue[tuple[str, EventRow | tuple[LotRecord, str]]] = asyncio.Queue(
             _MAX_QUEUED
         )
@@ -65,29 +69,58 @@ class RecordWriter:
         await self._queue.put(("lot", (record, endpoint)))
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not (stop.is_set() and self._queue.empty()):
+        """Write until ``stop``, then write what is queued if the database lets us."""
+        while not stop.is_set():
             with contextlib.suppress(TimeoutError):
-                first = await asyncio.wait_for(self._queue.get(), 0.2)
-                batch = [first]
-                while not self._queue.empty():
-                    batch.append(self._queue.get_nowait())
-                await self._write(batch)
+                self._pending.append(await asyncio.wait_for(self._queue.get(), 0.2))
+            self._drain_queue()
+            if self._pending and not await self._write_pending():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), _RETRY_S)
+        self._drain_queue()
+        if self._pending and not await self._write_pending():
+            logger.error(
+                "stopping with %d events and lots not written: the database is away",
+                len(self._pending),
+            )
 
-    async def _write(self, batch: list) -> None:
-        events = [item for kind, item in batch if kind == "event"]
-        lots = [item for kind, item in batch if kind == "lot"]
-        async with self._conn.transaction(), self._conn.cursor() as cur:
-            if events:
-                await cur.executemany(_INSERT_EVENT, events)
-            for record, endpoint in lots:
-                await cur.execute(_UPSERT_LOT, _lot_params(record, endpoint))
-                await cur.executemany(_INSERT_PARENT, [(record.lot_id, p) for p in record.parents])
+    def _drain_queue(self) -> None:
+        while not self._queue.empty():
+            self._pending.append(self._queue.get_nowait())
+
+    async def _write_pending(self) -> bool:
+        events = [item for kind, item in self._pending if kind == "event"]
+        lots = [item for kind, item in self._pending if kind == "lot"]
+        try:
+            async with self._pool.connection(timeout=2) as conn:
+                await _write(conn, events, lots)
+        except (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            logger.debug("events and lots wait for the database: %s", exc)
+            return False
+        self._pending = []
         self.counters.events_written += len(events)
         self.counters.lots_written += len(lots)
+        return True
+
+
+async def _write(conn: psycopg.AsyncConnection, events: list, lots: list) -> None:
+    async with conn.transaction(), conn.cursor() as cur:
+        if events:
+            await cur.executemany(_INSERT_EVENT, events)
+        for record, endpoint in lots:
+            await cur.execute(_UPSERT_LOT, _lot_params(record, endpoint))
+            await cur.executemany(_INSERT_PARENT, [(record.lot_id, p) for p in record.parents])
 
 
 def _lot_params(record: LotRecord, endpoint: str) -> tuple:
     return (
-        record.lot_id, record.stage, record.equipment, record.started_at, record.finished_at,
-        record.mass_in_kg, record.mass_out_kg, json.dumps(record.properties), endpoint,
-    )  # fmt: skip
+        record.lot_id,
+        record.stage,
+        record.equipment,
+        record.started_at,
+        record.finished_at,
+        record.mass_in_kg,
+        record.mass_out_kg,
+        json.dumps(record.properties),
+        endpoint,
+    )

@@ -18,8 +18,13 @@ __all__ = ["apply_retention"]
 logger = logging.getLogger(__name__)
 
 
-def apply_retention(conn: psycopg.Connection, now: dt.datetime, raw_days: float,
-                    minute_days: float, hour_days: float | None) -> dict[str, int]:  # fmt: skip
+def apply_retention(
+    conn: psycopg.Connection,
+    now: dt.datetime,
+    raw_days: float,
+    minute_days: float,
+    hour_days: float | None,
+) -> dict[str, int]:
     """Drop chunks past each table's period; return how many chunks each table lost."""
     watermark = conn.execute(
         "SELECT complete_until FROM rollup_state WHERE level = '1m'"
@@ -39,6 +44,10 @@ def apply_retention(conn: psycopg.Connection, now: dt.datetime, raw_days: float,
         rows = conn.execute("SELECT drop_chunks(%s::regclass, older_than => %s)", (table, cutoff))
         dropped[table] = len(rows.fetchall())
         if dropped[table]:
-            logger.info("retention: dropped %d chunks of %s older than %s",
-                        dropped[table], table, cutoff.isoformat())  # fmt: skip
+            logger.info(
+                "retention: dropped %d chunks of %s older than %s",
+                dropped[table],
+                table,
+                cutoff.isoformat(),
+            )
     return dropped

@@ -71,8 +71,9 @@ def floor_to(moment: dt.datetime, width: dt.timedelta) -> dt.datetime:
     return epoch + ((moment - epoch) // width) * width
 
 
-def roll_up(conn: psycopg.Connection, data_until: dt.datetime,
-            late_since: dt.datetime | None = None) -> dict[str, int]:  # fmt: skip
+def roll_up(
+    conn: psycopg.Connection, data_until: dt.datetime, late_since: dt.datetime | None = None
+) -> dict[str, int]:
     """Bring both levels up to ``data_until`` (exclusive); re-summarize from ``late_since``.
 
     ``data_until`` is the newest data time that is complete (newest row minus a grace
@@ -86,8 +87,12 @@ def roll_up(conn: psycopg.Connection, data_until: dt.datetime,
     return upserted
 
 
-def _roll_level(conn: psycopg.Connection, level: RollupLevel, data_until: dt.datetime,
-                late_since: dt.datetime | None) -> int:  # fmt: skip
+def _roll_level(
+    conn: psycopg.Connection,
+    level: RollupLevel,
+    data_until: dt.datetime,
+    late_since: dt.datetime | None,
+) -> int:
     end = floor_to(data_until, level.width)
     watermark = _watermark(conn, level.name) or _earliest(conn, level)
     if watermark is None:

@@ -1,38 +1,36 @@
-"""The ingest service: collectors for every endpoint, one writer, a health record.
+"""The ingest service: collectors for every endpoint, the writers, the scheduled job, health.
 
-Runs until asked to stop (SIGINT/SIGTERM), then stops the collectors and flushes what the
-buffer still holds before it closes the database connections.
+Runs until asked to stop (SIGINT/SIGTERM), then stops the collectors, stores (or spools)
+what is still buffered, and closes. Each endpoint fails and recovers on its own; the
+database going away sends readings to the spool, and they are replayed when it is back.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import datetime as dt
-import json
+import hashlib
 import logging
 import signal
-import time
+from pathlib import Path
 
-import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import AsyncConnectionPool
 
+from ingest.buffer import RowBuffer
 from ingest.collector import EndpointCollector
+from ingest.embedded_db import default_state_dir
+from ingest.health import report_health, write_health
 from ingest.maintenance import run_maintenance
 from ingest.metrics import IngestMetrics, serve_metrics
 from ingest.migrate import apply_migrations
 from ingest.record_writer import RecordWriter
 from ingest.settings import IngestSettings
-from ingest.writer import BatchWriter, RowBuffer
+from ingest.spool import Spool
+from ingest.writer import BatchWriter
 
 __all__ = ["run_service"]
 
 logger = logging.getLogger(__name__)
-
-_HEALTH_UPSERT = """
-INSERT INTO ingest_health (endpoint, state, updated_at, details) VALUES (%s, %s, %s, %s)
-ON CONFLICT (endpoint) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at,
-    details = EXCLUDED.details
-"""
 
 
 async def run_service(
@@ -42,58 +40,66 @@ async def run_service(
     apply_migrations(dsn)
     stop = stop or _stop_on_signals()
     buffer = RowBuffer(settings.writer.queue_max_rows)
-    async with (
-        await psycopg.AsyncConnection.connect(dsn) as write_conn,
-        await psycopg.AsyncConnection.connect(dsn, autocommit=True) as meta_conn,
-        await psycopg.AsyncConnection.connect(dsn) as record_conn,
-    ):
-        writer = BatchWriter(
-            write_conn, buffer, settings.writer.batch_size, settings.writer.flush_interval_s
-        )
-        records = RecordWriter(record_conn)
-        collectors = [
-            EndpointCollector(endpoint, settings.subscription, meta_conn, buffer, records)
-            for endpoint in settings.endpoint
-        ]
-        metrics_server = _serve_metrics(settings, collectors, writer, buffer, records)
-        collector_stop = asyncio.Event()
-        tasks = [
-            asyncio.create_task(c.run(collector_stop), name=c.endpoint.label) for c in collectors
-        ]
-        writer_stop = asyncio.Event()
-        writer_task = asyncio.create_task(writer.run(writer_stop), name="writer")
-        records_task = asyncio.create_task(records.run(writer_stop), name="records")
-        maintenance_task = asyncio.create_task(
-            run_maintenance(dsn, settings, writer.counters, writer_stop), name="maintenance"
-        )
-        health_task = asyncio.create_task(
-            _report_health(meta_conn, collectors, writer, buffer, settings.health_interval_s, stop)
-        )
-        await _wait_for_stop_or_failure(stop, tasks)
-        collector_stop.set()
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-        writer_stop.set()
-        await writer_task
-        await records_task
-        await maintenance_task
-        await health_task
-        await _write_health(meta_conn, collectors, writer, buffer)
+    spool = Spool(spool_dir(settings, dsn), int(settings.writer.spool_max_mb * 1e6))
+    writer = BatchWriter(
+        dsn, buffer, settings.writer.batch_size, settings.writer.flush_interval_s, spool
+    )
+    pool = AsyncConnectionPool(dsn, min_size=1, max_size=4, open=False, kwargs={"autocommit": True})
+    await pool.open(wait=False)
+    records = RecordWriter(pool)
+    collectors = [
+        EndpointCollector(endpoint, settings.subscription, pool, buffer, records)
+        for endpoint in settings.endpoint
+    ]
+    metrics_server = _serve_metrics(settings, IngestMetrics(collectors, writer, buffer, records))
+    try:
+        await _run(settings, dsn, stop, pool, buffer, writer, records, collectors)
+    finally:
+        await pool.close()
         if metrics_server is not None:
             metrics_server[0].shutdown()
     logger.info(
-        "stopped: %d rows written, %d duplicates skipped",
+        "stopped: %d rows written, %d duplicates skipped, %d spool segments left",
         writer.counters.rows_written,
         writer.counters.rows_duplicate,
+        len(writer.spool),
     )
+
+
+async def _run(settings, dsn, stop, pool, buffer, writer, records, collectors) -> None:
+    collector_stop, writer_stop = asyncio.Event(), asyncio.Event()
+    tasks = [asyncio.create_task(c.run(collector_stop), name=c.endpoint.label) for c in collectors]
+    background = [
+        asyncio.create_task(writer.run(writer_stop), name="writer"),
+        asyncio.create_task(records.run(writer_stop), name="records"),
+        asyncio.create_task(run_maintenance(dsn, settings, writer, writer_stop)),
+        asyncio.create_task(
+            report_health(pool, collectors, writer, buffer, settings.health_interval_s, writer_stop)
+        ),
+    ]
+    await _wait_for_stop_or_failure(stop, tasks)
+    collector_stop.set()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    writer_stop.set()
+    await asyncio.gather(*background)
+    await write_health(pool, collectors, writer, buffer)
     for result in results:
         if isinstance(result, BaseException):
             raise result
 
 
-def _serve_metrics(settings: IngestSettings, collectors, writer, buffer, records):
+def spool_dir(settings: IngestSettings, dsn: str) -> Path:
+    """The spool of this database: rows spooled for one database never replay into another."""
+    if settings.writer.spool_dir is not None:
+        return settings.writer.spool_dir
+    info = conninfo_to_dict(dsn)
+    key = f"{info.get('host')}:{info.get('port')}/{info.get('dbname')}"
+    return default_state_dir() / "spool" / hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _serve_metrics(settings: IngestSettings, metrics: IngestMetrics):
     if not settings.metrics_port:
         return None
-    metrics = IngestMetrics(collectors, writer, buffer, records)
     server = serve_metrics(metrics, settings.metrics_host, settings.metrics_port)
     logger.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     return server
@@ -115,47 +121,3 @@ async def _wait_for_stop_or_failure(stop: asyncio.Event, tasks: list[asyncio.Tas
         for task in done:
             if task.exception() is not None:
                 logger.error("collector %s failed: %s", task.get_name(), task.exception())
-
-
-async def _report_health(
-    conn, collectors, writer, buffer, interval_s: float, stop: asyncio.Event
-) -> None:
-    while not stop.is_set():
-        await _write_health(conn, collectors, writer, buffer)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), interval_s)
-
-
-async def _write_health(
-    conn, collectors: list[EndpointCollector], writer: BatchWriter, buffer: RowBuffer
-) -> None:
-    now = dt.datetime.now(dt.UTC)
-    counters = writer.counters
-    commit_age_s = (
-        time.monotonic() - counters.last_commit_monotonic
-        if counters.last_commit_monotonic is not None
-        else None
-    )
-    for collector in collectors:
-        details = {
-            "tags": collector.status.tags,
-            "notifications": collector.status.notifications,
-            "failed_items": collector.status.failed_items,
-            "notifications_dropped": collector.status.notifications_dropped,
-            "events": collector.status.events,
-            "sessions_lost": collector.status.sessions_lost,
-            "lots_invalid": collector.status.lots_invalid,
-            "last_notification": _iso(collector.status.last_notification),
-            "writer_rows_written": counters.rows_written,
-            "writer_rows_duplicate": counters.rows_duplicate,
-            "writer_queue_rows": len(buffer),
-            "writer_last_commit_age_s": commit_age_s,
-        }
-        await conn.execute(
-            _HEALTH_UPSERT,
-            (collector.endpoint.label, collector.status.state, now, json.dumps(details)),
-        )
-
-
-def _iso(moment: dt.datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None

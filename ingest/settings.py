@@ -136,6 +136,10 @@ class WriterSettings(_Strict):
     batch_size: int = Field(default=5000, ge=1, le=1_000_000)
     flush_interval_s: PositiveSeconds = 0.5
     queue_max_rows: int = Field(default=500_000, ge=1000, le=50_000_000)
+    spool_dir: Path | None = Field(
+        default=None, description="Default: $MAGNETLINE_STATE_DIR/spool/<database>"
+    )
+    spool_max_mb: float = Field(default=2048.0, gt=0, description="Disk the spool may use [MB]")
 
 
 class RetentionSettings(_Strict):
@@ -147,9 +151,11 @@ class RetentionSettings(_Strict):
 class RollupSettings(_Strict):
     interval_s: PositiveSeconds = 30.0
     grace_s: float = Field(
-        default=120.0, ge=0, le=86_400,
+        default=120.0,
+        ge=0,
+        le=86_400,
         description="Data time a bucket waits after the newest reading before it is final",
-    )  # fmt: skip
+    )
 
 
 class IngestSettings(_Strict):

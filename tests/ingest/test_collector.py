@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -15,6 +16,7 @@ from asyncua import Server, ua
 from ingest.check import check_endpoints
 from ingest.service import run_service
 from ingest.settings import IngestSettings
+from ingest.spool import Spool
 from ingest.writer import BatchWriter, RowBuffer
 from tests.conftest import free_tcp_port
 
@@ -188,9 +190,7 @@ async def test_service_records_values_units_and_statuses(plant: TinyPlant, db_ds
 async def test_lots_and_events_are_recorded(plant: TinyPlant, db_dsn: str) -> None:
     """Published lot records become lots with genealogy; a broken one is refused; plant
     events become event rows with their own fields."""
-    settings = _settings(
-        {"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}]}
-    )
+    settings = _settings({"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}]})
     stop = asyncio.Event()
     service = asyncio.create_task(run_service(settings, db_dsn, stop))
     lot = {
@@ -255,19 +255,21 @@ async def test_lots_and_events_are_recorded(plant: TinyPlant, db_dsn: str) -> No
     assert health[0]["lots_invalid"] == 1 and health[0]["events"] == 1
 
 
-async def test_writer_skips_rows_it_already_stored(db_dsn: str) -> None:
+async def test_writer_skips_rows_it_already_stored(db_dsn: str, tmp_path: Path) -> None:
     """A batch that repeats stored rows writes only the new ones and never fails."""
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     rows = [(t0 + dt.timedelta(seconds=i), 1, float(i), None, 0, None, 0) for i in range(10)]
-    async with await psycopg.AsyncConnection.connect(db_dsn) as conn:
-        buffer = RowBuffer(max_rows=1000)
-        writer = BatchWriter(conn, buffer, batch_size=100, flush_interval_s=0.1)
-        await buffer.put_many(rows[:6])
-        assert await writer.flush_once() == 6
-        await buffer.put_many(rows)
-        assert await writer.flush_once() == 4
-        await buffer.put_many([(t0, 1, float("nan"), None, 0, None, 0)])
-        assert await writer.flush_once() == 0
+    buffer = RowBuffer(max_rows=1000)
+    writer = BatchWriter(db_dsn, buffer, 100, 0.1, Spool(tmp_path, 10**8))
+    await buffer.put_many(rows[:6])
+    assert await writer.flush_once() == 6
+    await buffer.put_many(rows)
+    assert await writer.flush_once() == 4
+    await buffer.put_many([(t0, 1, float("nan"), None, 0, None, 0)])
+    assert await writer.flush_once() == 0
+    stop = asyncio.Event()
+    stop.set()
+    await writer.run(stop)
     assert writer.counters.rows_written == 10 and writer.counters.rows_duplicate == 7
     assert await _count(db_dsn, "SELECT count(*) FROM reading") == 10
 
