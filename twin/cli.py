@@ -8,6 +8,7 @@ import dataclasses
 import json
 import logging
 import sys
+import time
 
 import numpy as np
 
@@ -163,10 +164,12 @@ def main(argv=None):
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    started = time.perf_counter()
     try:
         output = _COMMANDS[args.command](args)
     except TwinError as exc:
         parser.error(str(exc))
+    logger.info("%s done in %.2f s", args.command, time.perf_counter() - started)
     if args.json:
         json.dump(output, sys.stdout, allow_nan=False)
         sys.stdout.write("\n")

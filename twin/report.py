@@ -64,6 +64,10 @@ def format_result(result):
         cells = " ".join(f"{format_value(name, q[p]):>9}" for p in ("p10", "p50", "p90"))
         lines.append(f"{_label(name):{width}}  {cells}")
     lines.append(_bottleneck_line(result))
+    stages = result.stage_summary()
+    if stages:
+        wip = ", ".join(f"{s['name']} {s['wip_end_t_p50']:,.0f}" for s in stages)
+        lines.append(f"work in progress at end by stage (P50, t): {wip}")
     return "\n".join(lines)
 
 

@@ -63,6 +63,10 @@ class SimulationResult:
         Days at which cumulative outputs were recorded.
     cum_blocks_kg, cum_finished_kg : numpy.ndarray
         Cumulative sintered blocks and finished magnets [kg], shape ``(days, samples)``.
+    stage_backlog_share : numpy.ndarray
+        Share of days each stage ended with a backlog [-], shape ``(stages, samples)``.
+    stage_wip_kg : numpy.ndarray
+        Material waiting at or travelling through each stage at the end [kg].
     """
 
     parameter_set: str
@@ -74,6 +78,8 @@ class SimulationResult:
     snapshot_days: np.ndarray = field(repr=False)
     cum_blocks_kg: np.ndarray = field(repr=False)
     cum_finished_kg: np.ndarray = field(repr=False)
+    stage_backlog_share: np.ndarray = field(repr=False, default=None)
+    stage_wip_kg: np.ndarray = field(repr=False, default=None)
 
     @property
     def n_samples(self):
@@ -122,6 +128,8 @@ class SimulationResult:
             line.snapshot_days,
             line.cum_blocks_kg,
             line.cum_finished_kg,
+            line.bound_share,
+            line.wip_end_kg,
         )
 
     def quantiles(self, name, q=QUANTILES):
@@ -134,6 +142,17 @@ class SimulationResult:
         counts = np.bincount(self.bottleneck, minlength=len(self.stage_names))
         shares = {n: c / self.n_samples for n, c in zip(self.stage_names, counts, strict=True)}
         return dict(sorted(shares.items(), key=lambda kv: -kv[1]))
+
+    def stage_summary(self):
+        """Per stage: P50 share of days ending with a backlog, P50 work in progress [t]."""
+        if self.stage_wip_kg is None:
+            return []
+        backlog = np.median(self.stage_backlog_share, axis=1)
+        wip = np.median(self.stage_wip_kg, axis=1) / 1000.0
+        return [
+            {"name": name, "backlog_day_share_p50": float(b), "wip_end_t_p50": float(w)}
+            for name, b, w in zip(self.stage_names, backlog, wip, strict=False)
+        ]
 
     def summary(self, q=QUANTILES):
         """Metric → quantiles, label and unit (JSON-ready: non-finite values become None)."""
@@ -154,6 +173,7 @@ class SimulationResult:
             "metrics": self.summary(),
             "bottleneck": next(iter(shares)),
             "bottleneck_shares": shares,
+            "stages": self.stage_summary(),
         }
 
 
