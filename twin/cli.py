@@ -1,7 +1,16 @@
-"""Command line: ``python -m twin predict | compare | sweep``.
+"""Command line: ``python -m twin predict | compare | sweep | parameters``.
 
 Text by default, ``--json`` for machines, ``--plot FILE.png`` for people. Bad arguments end
-in a one-line error and exit status 2, never a traceback.
+in a one-line error and exit status 2, never a traceback. Examples::
+
+    python -m twin predict --route domestic
+    python -m twin predict --route tolled --partner korea --json
+    python -m twin predict --route tolled --export-stop 120:90 --plot stop.png
+    python -m twin compare --horizon-days 2555 --metric cost_usd_per_kg --plot routes.png
+    python -m twin sweep --grid sinter_temp_c=1040,1060,1080,1100 --grid particle_size_um=3,4 \\
+        --metric hcj_ka_per_m --plot sweep.png
+    python -m twin predict --set dy_wt_fraction=0.03 --grade N42SH
+    python -m twin parameters --route tolled
 """
 
 import dataclasses
