@@ -52,18 +52,22 @@ class FailureProcess:
         self._mtbf = mtbf.ravel().copy()
         self._mttr = np.broadcast_to(np.asarray(mttr_days, dtype=float), mtbf.shape).ravel()
         self._up = np.ones(self._mtbf.size, dtype=bool)
-        self._next = self._draw(np.arange(self._mtbf.size)) * self._mtbf
+        self._next = self._draw(np.arange(self._mtbf.size))[0] * self._mtbf
         self._next[np.isinf(self._mtbf)] = np.inf
         self.share = np.ones(mtbf.shape)
         self._flat = self.share.reshape(-1)
         self._touched = np.zeros(0, dtype=np.intp)
         self._day = 0
 
-    def _draw(self, idx):
-        """Next unit-mean exponential of units ``idx`` from their own streams."""
+    def _draw(self, idx, count=1):
+        """The next ``count`` unit-mean exponentials of units ``idx``, shape (count, len).
+
+        The streams' counters advance by ``count``; :meth:`_give_back` returns unused ones.
+        """
         key = self._key[idx]
-        self._key[idx] = key + np.uint64(1)
-        return st.exponential_at(self._seed, key)
+        self._key[idx] = key + np.uint64(count)
+        offsets = np.arange(count, dtype=np.uint64)[:, None]
+        return st.exponential_at(self._seed, key[None, :] + offsets)
 
     def step(self):
         """Advance one day; return each unit's up-time share of that day, in [0, 1].
@@ -81,20 +85,42 @@ class FailureProcess:
         return self.share
 
     def _events_within_day(self, idx, t0, t1):
-        """Resolve every failure and repair of units ``idx`` in [t0, t1); return up-time."""
+        """Resolve every failure and repair of units ``idx`` in [t0, t1); return up-time.
+
+        Most units have one or two events in a day, so two durations are drawn at once (the
+        state entered and the one after it); the stream of a unit that needed only one is
+        wound back by one, so every unit uses its draws in order.
+        """
         mtbf, mttr = self._mtbf[idx], self._mttr[idx]
-        up, now = self._up[idx], self._next[idx]
-        uptime = up * (now - t0)
-        up = ~up
-        nxt = now + self._draw(idx) * np.where(up, mtbf, mttr)
+        up, event = self._up[idx], self._next[idx]
+        draws = self._draw(idx, 2)
+        first_end = event + draws[0] * np.where(up, mttr, mtbf)
+        second = first_end < t1
+        second_end = first_end + draws[1] * np.where(up, mtbf, mttr)
+        uptime = np.where(up, event - t0, np.minimum(first_end, t1) - event)
+        uptime += np.where(second & up, np.minimum(second_end, t1) - first_end, 0.0)
+        self._key[idx[~second]] -= np.uint64(1)
+        up = up == second
+        nxt = np.where(second, second_end, first_end)
         more = np.flatnonzero(nxt < t1)
-        while more.size:
-            uptime[more] += up[more] * (nxt[more] - now[more])
-            now[more] = nxt[more]
-            up[more] = ~up[more]
-            mean = np.where(up[more], mtbf[more], mttr[more])
-            nxt[more] += self._draw(idx[more]) * mean
-            more = more[nxt[more] < t1]
-        uptime += up * (t1 - now)
+        if more.size:
+            uptime[more] = self._later_events(idx[more], up[more], nxt[more], uptime[more], t1)
+            up[more] = self._up[idx[more]]
+            nxt[more] = self._next[idx[more]]
+        self._up[idx], self._next[idx] = up, nxt
+        return uptime
+
+    def _later_events(self, idx, up, now, uptime, t1):
+        """Third and later events of the day (short repairs), one at a time."""
+        mtbf, mttr = self._mtbf[idx], self._mttr[idx]
+        nxt = now.copy()
+        active = np.arange(idx.size)
+        while active.size:
+            up[active] = ~up[active]
+            mean = np.where(up[active], mtbf[active], mttr[active])
+            nxt[active] = now[active] + self._draw(idx[active])[0] * mean
+            uptime[active] += up[active] * (np.minimum(nxt[active], t1) - now[active])
+            now[active] = nxt[active]
+            active = active[nxt[active] < t1]
         self._up[idx], self._next[idx] = up, nxt
         return uptime
