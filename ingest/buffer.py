@@ -19,6 +19,8 @@ class RowBuffer:
         self._max_rows = max_rows
         self._not_full = asyncio.Event()
         self._not_full.set()
+        self.put_total = 0  # rows ever put; with taken_total, tells when given rows were handled
+        self.taken_total = 0
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -27,14 +29,23 @@ class RowBuffer:
         while len(self._rows) >= self._max_rows:
             self._not_full.clear()
             await self._not_full.wait()
+        before = len(self._rows)
         self._rows.extend(rows)
+        self.put_total += len(self._rows) - before
 
     def put_back(self, rows: list[ReadingRow]) -> None:
         """Return rows the writer could not store to the front, ahead of newer ones."""
         self._rows.extendleft(reversed(rows))
+        self.taken_total -= len(rows)
 
     def take(self, limit: int) -> list[ReadingRow]:
         taken = [self._rows.popleft() for _ in range(min(limit, len(self._rows)))]
+        self.taken_total += len(taken)
         if len(self._rows) < self._max_rows:
             self._not_full.set()
         return taken
+
+    async def wait_taken(self, mark: int, poll_s: float = 0.05) -> None:
+        """Wait until the writer has handled (stored or spooled) the first ``mark`` rows."""
+        while self.taken_total < mark:
+            await asyncio.sleep(poll_s)

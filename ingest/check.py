@@ -30,9 +30,11 @@ async def _check(endpoint: EndpointSettings, out: TextIO) -> None:
     client = await open_client(endpoint)
     try:
         limits = await read_server_limits(client, DEFAULT_LIMITS)
-        tags = await resolve_tags(client, endpoint, limits)
+        tags, unknown = await resolve_tags(client, endpoint, limits)
     finally:
         await disconnect_quietly(client)
+    if unknown:
+        raise OpcUaError(f"no such node: {', '.join(unknown)}")
     print(f"{endpoint.label}: {len(tags)} tags selected", file=out)
     for tag in tags:
         unit = tag.unit or "-"

@@ -10,8 +10,10 @@ A lost session is reopened, rediscovered and resubscribed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg
@@ -25,7 +27,9 @@ from ingest.discovery import TagInfo
 from ingest.errors import OpcUaError
 from ingest.events import event_row, subscribe_events
 from ingest.lots import LotRecordError, parse_lot_record
+from ingest.quarantine import Quarantine
 from ingest.record_writer import RecordWriter
+from ingest.recovery import GapRecovery
 from ingest.rows import ReadingRow, row_from_datavalue
 from ingest.selection import resolve_tags
 from ingest.server_limits import DEFAULT_LIMITS, ServerLimits, read_server_limits
@@ -79,6 +83,9 @@ class EndpointCollector:
         self._lot_stage: dict[ua.NodeId, str | None] = {}
         self._event_types: dict[ua.NodeId, str] = {}
         self._limits = DEFAULT_LIMITS
+        self._recovery = GapRecovery(endpoint.label, pool, buffer)
+        self._quarantine = Quarantine(endpoint.label, endpoint.quarantine_retry_s)
+        self._backfill: asyncio.Task | None = None
         self.status = CollectorState()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -94,8 +101,17 @@ class EndpointCollector:
                 self.status.sessions_lost += 1
                 logger.warning("%s: session lost (%r); reconnecting", self.endpoint.label, exc)
             finally:
+                await self._stop_backfill()
                 await disconnect_quietly(client)
         self.status.state = "stopped"
+
+    async def _stop_backfill(self) -> None:
+        """An unfinished backfill leaves its gap unfilled; the next session tries again."""
+        if self._backfill is not None and not self._backfill.done():
+            self._backfill.cancel()
+            with contextlib.suppress(asyncio.CancelledError, *SESSION_ERRORS):
+                await self._backfill
+        self._backfill = None
 
     def _connecting(self) -> None:
         self.status.state = "connecting"
@@ -103,14 +119,25 @@ class EndpointCollector:
     async def _record(self, client: Client, stop: asyncio.Event) -> None:
         self._limits = await read_server_limits(client, self._default_limits())
         self._tag_ids, self._lot_stage = {}, {}
-        tags = await resolve_tags(client, self.endpoint, self._limits)
-        if not tags:
+        self._quarantine = Quarantine(self.endpoint.label, self.endpoint.quarantine_retry_s)
+        tags, unknown = await resolve_tags(client, self.endpoint, self._limits)
+        if not tags and not unknown:
             raise OpcUaError(f"{self.endpoint.label}: the settings select no variable")
-        subscription = await create_subscription(client, self._settings, len(tags))
+        self._quarantine.add_unknown(unknown)
+        subscription = await create_subscription(client, self._settings, len(tags) + len(unknown))
         await self._add_tags(subscription, tags)
         self._event_types = await self._subscribe_events(client, subscription)
+        reason = "session lost" if self.status.last_notification else "recorder was not running"
+        resume = await self._recovery.resume_point(
+            self.status.last_notification, list(self._tag_ids.values())
+        )
         self.status.state = "running"
-        await self._consume(client, subscription, stop)
+        await self._consume(
+            client,
+            subscription,
+            stop,
+            lambda end: self._start_backfill(client, tags, resume, end, reason),
+        )
 
     def _default_limits(self) -> ServerLimits:
         return ServerLimits(monitored_items_per_call=self._settings.max_items_per_request)
@@ -145,11 +172,23 @@ class EndpointCollector:
             self.endpoint.deadband,
             self._limits.monitored_items_per_call,
         )
-        self.status.failed_items += len(refused)
-        self.status.tags = len(self._tag_ids) - self.status.failed_items
+        self._quarantine.add_refused(refused)
+        self._update_tag_counts()
+
+    def _update_tag_counts(self) -> None:
+        self.status.quarantined = self._quarantine.keys
+        self.status.failed_items = len(self.status.quarantined)
+        # Refused items were registered (they have ids); unknown ids never were.
+        self.status.tags = len(self._tag_ids) - self._quarantine.refused_count
+
+    async def _retry_quarantined(self, client: Client, subscription: CountingSubscription) -> None:
+        tags = await self._quarantine.release(client, self._limits)
+        if tags:
+            await self._add_tags(subscription, tags)
+        self._update_tag_counts()
 
     async def _add_new_tags(self, client: Client, subscription: CountingSubscription) -> None:
-        tags = await resolve_tags(client, self.endpoint, self._limits)
+        tags, _ = await resolve_tags(client, self.endpoint, self._limits)
         new = [tag for tag in tags if tag.node_id not in self._tag_ids]
         if new:
             logger.info("%s: %d new tags found on re-browse", self.endpoint.label, len(new))
@@ -167,9 +206,28 @@ class EndpointCollector:
             )
             return {}
 
-    async def _consume(
-        self, client: Client, subscription: CountingSubscription, stop: asyncio.Event
+    def _start_backfill(
+        self,
+        client: Client,
+        tags: list[TagInfo],
+        resume: dt.datetime | None,
+        end: dt.datetime,
+        reason: str,
     ) -> None:
+        self._backfill = asyncio.create_task(
+            self._recovery.recover(client, tags, dict(self._tag_ids), resume, end, reason),
+            name=f"backfill {self.endpoint.label}",
+        )
+
+    async def _consume(
+        self,
+        client: Client,
+        subscription: CountingSubscription,
+        stop: asyncio.Event,
+        on_first_data: Callable[[dt.datetime], None],
+    ) -> None:
+        """Hand notifications to the writers until ``stop``; ``on_first_data`` gets the newest
+        time of the session's first values, which is where a gap before them ends."""
         loop = asyncio.get_running_loop()
         rows: list[ReadingRow] = []
         last_put = last_browse = loop.time()
@@ -187,7 +245,12 @@ class EndpointCollector:
                 or loop.time() - last_put >= _HAND_OVER_S
             ):
                 await self._hand_over(rows, subscription)
+                if on_first_data is not None:
+                    on_first_data(self.status.last_notification)
+                    on_first_data = None
                 rows, last_put = [], loop.time()
+            if self._quarantine.due():
+                await self._retry_quarantined(client, subscription)
             if self._rebrowse_due(loop.time() - last_browse):
                 await self._add_new_tags(client, subscription)
                 last_browse = loop.time()
@@ -201,7 +264,11 @@ class EndpointCollector:
     async def _hand_over(self, rows: list[ReadingRow], subscription: CountingSubscription) -> None:
         await self._buffer.put_many(rows)
         self.status.notifications += len(rows)
-        self.status.last_notification = rows[-1][0]
+        newest = max(row[0] for row in rows)
+        if self.status.last_notification is None or newest > self.status.last_notification:
+            self.status.last_notification = newest
+        self.status.gaps_recorded = self._recovery.gaps_recorded
+        self.status.rows_backfilled = self._recovery.rows_backfilled
         if subscription.dropped > self.status.notifications_dropped:
             logger.error(
                 "%s: %d notifications dropped by a full client queue",

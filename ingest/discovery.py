@@ -87,23 +87,23 @@ async def discover_tags(
 
 async def describe_nodes(
     client: Client, endpoint: str, node_keys: list[str], limits: ServerLimits = DEFAULT_LIMITS
-) -> list[TagInfo]:
-    """Tags for explicit ``nsu=<uri>;s=<id>`` node ids, wherever they are in the tree.
-
-    Raises OpcUaError naming every id the server does not know.
-    """
-    tags = []
+) -> tuple[list[TagInfo], list[str]]:
+    """Tags for explicit ``nsu=<uri>;s=<id>`` node ids, wherever they are in the tree, and
+    the ids the server does not know (a namespace it lacks makes all its ids unknown)."""
+    tags, unknown = [], []
     for uri, keys in _group_by_namespace(node_keys).items():
-        index = await _namespace_index(client, endpoint, uri)
+        try:
+            index = await _namespace_index(client, endpoint, uri)
+        except OpcUaError:
+            unknown.extend(keys)
+            continue
         ids = [ua.NodeId(_parse(key).Identifier, index, _parse(key).NodeIdType) for key in keys]
         names = await _read(client, ids, ua.AttributeIds.BrowseName, limits.nodes_per_read)
-        unknown = [key for key, name in zip(keys, names, strict=True) if name is None]
-        if unknown:
-            raise OpcUaError(f"{endpoint}: no such node: {', '.join(unknown)}")
-        found = [_Found(i, (n.Name,), True, {}) for i, n in zip(ids, names, strict=True)]
+        unknown.extend(key for key, name in zip(keys, names, strict=True) if name is None)
+        found = [_Found(i, (n.Name,), True, {}) for i, n in zip(ids, names, strict=True) if n]
         await _browse(client, found, index, limits.nodes_per_browse, recursive=False)
         tags.extend(await _describe(client, found, endpoint, uri, limits.nodes_per_read))
-    return tags
+    return tags, unknown
 
 
 def _parse(key: str) -> ua.ExpandedNodeId:

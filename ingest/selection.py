@@ -26,17 +26,19 @@ def selected(tag: TagInfo, include: list[str], exclude: list[str]) -> bool:
 
 async def resolve_tags(
     client: Client, endpoint: EndpointSettings, limits: ServerLimits
-) -> list[TagInfo]:
-    """Every tag the endpoint's settings select, browsed ones first, each once."""
+) -> tuple[list[TagInfo], list[str]]:
+    """Every tag the endpoint's settings select, browsed ones first, each once; and the
+    explicit node ids the server does not know."""
     tags: list[TagInfo] = []
     if endpoint.browse:
         browsed = await discover_tags(client, endpoint.label, endpoint.namespace_uri, limits)
         tags = [tag for tag in browsed if selected(tag, endpoint.include, endpoint.exclude)]
     known = {tag.tag_key for tag in tags}
     explicit = [key for key in endpoint.nodes if _key(key) not in known]
-    if explicit:
-        tags += await describe_nodes(client, endpoint.label, explicit, limits)
-    return tags
+    if not explicit:
+        return tags, []
+    described, unknown = await describe_nodes(client, endpoint.label, explicit, limits)
+    return tags + described, unknown
 
 
 def _key(node_key: str) -> str:

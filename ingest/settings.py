@@ -75,6 +75,9 @@ class EndpointSettings(_Strict):
     exclude: list[str] = Field(default=[], description="Browse-path globs to leave out")
     nodes: list[str] = Field(default=[], description="Explicit node ids, nsu=<uri>;s=<id>")
     deadband: DeadbandSettings | None = None
+    quarantine_retry_s: float = Field(
+        default=60.0, gt=0, le=86_400, description="Try failed nodes again this often"
+    )
     rebrowse_interval_s: float = Field(
         default=300.0, ge=0, le=86_400, description="Look for new nodes this often; 0: never"
     )
