@@ -25,8 +25,9 @@ from twin.delays import Delays
 
 __all__ = ["LineResult", "Stage", "learning_gap", "run_line"]
 
-#: A stage counts as the bottleneck when it ends at least this share of days with a backlog.
-BOTTLENECK_MIN_SHARE = 0.25
+#: The bottleneck is the stage where material waits longest, if that wait is at least this
+#: long [d] (mean over all material it processed); otherwise the line waits for oxide.
+BOTTLENECK_MIN_WAIT_DAYS = 1.0
 #: Days between updates of the learning state (experience moves slowly).
 LEARNING_STEP_DAYS = 7
 #: Label used when no stage is bound that often: the line waits for oxide.
@@ -67,6 +68,7 @@ class LineResult:
     finished_kg: np.ndarray
     processed_kg: np.ndarray
     bound_share: np.ndarray
+    wait_days: np.ndarray
     wip_end_kg: np.ndarray
     lead_time_days: np.ndarray
     bottleneck: np.ndarray
@@ -233,19 +235,14 @@ class _Line:
 
     def result(self):
         """Totals, lead time (Little's law per stage) and bottleneck per sample."""
-        lead = np.zeros(self.feed.shape)
-        for s, st in enumerate(self.stages):
-            if st.in_lead_time:
-                wait = np.divide(
-                    self.queued[s],
-                    self.processed[s],
-                    out=np.zeros_like(lead),
-                    where=self.processed[s] > 0,
-                )
-                lead += wait + self.delay[s]
+        done = self.processed > 0
+        wait = np.divide(self.queued, self.processed, out=np.zeros_like(self.queued), where=done)
+        in_lead = np.array([st.in_lead_time for st in self.stages])
+        lead = ((wait + self.delay) * in_lead[:, None]).sum(axis=0)
+        stuck = np.where(done, wait, np.where(self.queued > 0, np.inf, 0.0))
+        top = np.argmax(stuck, axis=0)
+        supply = np.take_along_axis(stuck, top[None], axis=0)[0] < BOTTLENECK_MIN_WAIT_DAYS
         bound_share = self.bound / self.horizon
-        top = np.argmax(bound_share, axis=0)
-        supply = np.take_along_axis(bound_share, top[None], axis=0)[0] < BOTTLENECK_MIN_SHARE
         names = [*(st.name for st in self.stages), SUPPLY_LABEL]
         wip = self.buf + self.delays.in_transit(self.horizon - 1)
         return LineResult(
@@ -255,6 +252,7 @@ class _Line:
             self.finished,
             self.processed,
             bound_share,
+            wait,
             wip,
             lead,
             np.where(supply, len(self.stages), top),

@@ -67,6 +67,8 @@ class SimulationResult:
         Share of days each stage ended with a backlog [-], shape ``(stages, samples)``.
     stage_wip_kg : numpy.ndarray
         Material waiting at or travelling through each stage at the end [kg].
+    stage_wait_days : numpy.ndarray
+        Mean wait of material in front of each stage [d] (the bottleneck has the longest).
     """
 
     parameter_set: str
@@ -80,6 +82,7 @@ class SimulationResult:
     cum_finished_kg: np.ndarray = field(repr=False)
     stage_backlog_share: np.ndarray = field(repr=False, default=None)
     stage_wip_kg: np.ndarray = field(repr=False, default=None)
+    stage_wait_days: np.ndarray = field(repr=False, default=None)
 
     @property
     def n_samples(self):
@@ -130,6 +133,7 @@ class SimulationResult:
             line.cum_finished_kg,
             line.bound_share,
             line.wip_end_kg,
+            line.wait_days,
         )
 
     def quantiles(self, name, q=QUANTILES):
@@ -144,14 +148,20 @@ class SimulationResult:
         return dict(sorted(shares.items(), key=lambda kv: -kv[1]))
 
     def stage_summary(self):
-        """Per stage: P50 share of days ending with a backlog, P50 work in progress [t]."""
+        """P50 per stage of the mean wait [d], backlog-day share and end WIP [t]."""
         if self.stage_wip_kg is None:
             return []
+        wait = np.median(self.stage_wait_days, axis=1)
         backlog = np.median(self.stage_backlog_share, axis=1)
         wip = np.median(self.stage_wip_kg, axis=1) / 1000.0
         return [
-            {"name": name, "backlog_day_share_p50": float(b), "wip_end_t_p50": float(w)}
-            for name, b, w in zip(self.stage_names, backlog, wip, strict=False)
+            {
+                "name": name,
+                "wait_days_p50": float(d),
+                "backlog_day_share_p50": float(b),
+                "wip_end_t_p50": float(w),
+            }
+            for name, d, b, w in zip(self.stage_names, wait, backlog, wip, strict=False)
         ]
 
     def summary(self, q=QUANTILES):
