@@ -37,8 +37,17 @@ def _band(ax, result, color, label):
 
 
 def _hist(ax, values, color, label):
+    """Histogram (the top 0.5 % left out of the range so outliers do not squash it)."""
     finite = values[np.isfinite(values)]
-    ax.hist(finite, bins=40, color=color, alpha=0.55, label=label)
+    top = np.percentile(finite, 99.5)
+    ax.hist(
+        finite,
+        bins=40,
+        range=(finite.min(), max(top, finite.min() + 1e-9)),
+        color=color,
+        alpha=0.55,
+        label=label,
+    )
     for q, style in zip(np.percentile(finite, [10, 50, 90]), (":", "-", ":"), strict=True):
         ax.axvline(q, color=color, linestyle=style, linewidth=1.2)
 
@@ -93,8 +102,8 @@ def _tornado(ax, comparison, top=10):
     rows = comparison.tornado[:top][::-1]
     base = rows[-1]["base"] if rows else 0.0
     for i, r in enumerate(rows):
-        ax.barh(i, r["low"] - base, left=base, color="tab:red", alpha=0.7)
-        ax.barh(i, r["high"] - base, left=base, color="tab:green", alpha=0.7)
+        ax.barh(i + 0.18, r["low"] - base, left=base, height=0.36, color="tab:red")
+        ax.barh(i - 0.18, r["high"] - base, left=base, height=0.36, color="tab:green")
     ax.set_yticks(range(len(rows)), [r["name"] for r in rows], fontsize=8)
     ax.axvline(base, color="k", linewidth=0.8)
     label, unit = METRICS[comparison.metric]
