@@ -62,7 +62,7 @@ class FailureProcess:
     def _draw(self, idx, count=1):
         """The next ``count`` unit-mean exponentials of units ``idx``, shape (count, len).
 
-        The streams' counters advance by ``count``; :meth:`_give_back` returns unused ones.
+        The streams' counters advance by ``count`` (callers wind back unused draws).
         """
         key = self._key[idx]
         self._key[idx] = key + np.uint64(count)
