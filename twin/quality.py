@@ -95,6 +95,50 @@ def _properties(p, temp_c, oxygen_ppm, js, ha, nonmag):
     return br, hcj, rho, grain, abnormal
 
 
+def _composition(p, oxygen):
+    """Js and µ0·HA of the main phase [T] and the non-magnetic volume share [-]."""
+    dy_at, tb_at = hre_atomic_fractions(
+        p["re_wt_fraction"], p["dy_wt_fraction"], p["tb_wt_fraction"]
+    )
+    js, ha = magnetics.intrinsic_properties(dy_at, tb_at)
+    excess_re = np.maximum(p["re_wt_fraction"] - c.RE_STOICHIOMETRIC_WT_FRACTION, 0.0)
+    nonmag = p["nonmagnetic_base"] + excess_re / 0.9 + c.ND2O3_PER_O * oxygen * 1e-6
+    return js, ha, nonmag
+
+
+def _part_spread(p, oxygen, js, ha, nonmag, br, hcj):
+    """Part-to-part standard deviations of Br and µ0·Hcj [T]: furnace temperature spread
+    (central difference over ±1 σ) combined with the other causes (``br_cv``, ``hcj_cv``)."""
+    temp = p["sinter_temp_c"]
+    step = np.maximum(p["furnace_temp_sd_c"], 1e-6)
+    br_hi, hcj_hi = _properties(p, temp + step, oxygen, js, ha, nonmag)[:2]
+    br_lo, hcj_lo = _properties(p, temp - step, oxygen, js, ha, nonmag)[:2]
+    br_sd = np.hypot((br_hi - br_lo) / 2.0, p["br_cv"] * br)
+    hcj_sd = np.hypot((hcj_hi - hcj_lo) / 2.0, p["hcj_cv"] * hcj)
+    return br_sd, hcj_sd
+
+
+def _magnetized(p, js_magnet, br, br_sd, hcj, hcj_sd, grade):
+    """Mean fraction of saturation reached and share of parts meeting ``grade``.
+
+    Virgin parts need 2·Js, re-magnetized ones (``remagnetized_share``) 3·Js; below
+    saturation Br scales with the fraction m reached and Hcj with m².
+    """
+    to_ka = magnetics.tesla_to_ka_per_m
+    remag = p["remagnetized_share"]
+    fractions, shares = [], []
+    for history in (False, True):
+        m = magnetics.magnetized_fraction(
+            p["magnetizer_field_t"], magnetics.saturation_field_t(js_magnet, history)
+        )
+        fractions.append(m)
+        shares.append(
+            grade_pass_share(br * m, br_sd * m, to_ka(hcj * m * m), to_ka(hcj_sd * m * m), grade)
+        )
+    mix = np.array([1.0 - remag, remag])
+    return mix[0] * fractions[0] + mix[1] * fractions[1], mix[0] * shares[0] + mix[1] * shares[1]
+
+
 def magnet_quality(p, grade):
     """Properties of the finished, magnetized magnets and the share meeting ``grade``.
 
@@ -118,47 +162,22 @@ def magnet_quality(p, grade):
         p["particle_size_um"],
         p["particle_size_ref_um"],
     )
-    dy_at, tb_at = hre_atomic_fractions(
-        p["re_wt_fraction"], p["dy_wt_fraction"], p["tb_wt_fraction"]
-    )
-    js, ha = magnetics.intrinsic_properties(dy_at, tb_at)
-    excess_re = np.maximum(p["re_wt_fraction"] - c.RE_STOICHIOMETRIC_WT_FRACTION, 0.0)
-    nonmag = p["nonmagnetic_base"] + excess_re / 0.9 + c.ND2O3_PER_O * oxygen * 1e-6
-    temp = p["sinter_temp_c"]
-    br, hcj, rho, grain, abnormal = _properties(p, temp, oxygen, js, ha, nonmag)
-    step = np.maximum(p["furnace_temp_sd_c"], 1e-6)
-    br_hi, hcj_hi = _properties(p, temp + step, oxygen, js, ha, nonmag)[:2]
-    br_lo, hcj_lo = _properties(p, temp - step, oxygen, js, ha, nonmag)[:2]
-    br_sd = np.hypot((br_hi - br_lo) / 2.0, p["br_cv"] * br)
-    hcj_sd = np.hypot((hcj_hi - hcj_lo) / 2.0, p["hcj_cv"] * hcj)
-    js_magnet = js * (1.0 - nonmag) * rho
-    share_remag = p["remagnetized_share"]
-    m_virgin = magnetics.magnetized_fraction(
-        p["magnetizer_field_t"], magnetics.saturation_field_t(js_magnet, False)
-    )
-    m_remag = magnetics.magnetized_fraction(
-        p["magnetizer_field_t"], magnetics.saturation_field_t(js_magnet, True)
-    )
-    m_mean = (1.0 - share_remag) * m_virgin + share_remag * m_remag
-    to_ka = magnetics.tesla_to_ka_per_m
-
-    def passing(m):
-        return grade_pass_share(br * m, br_sd * m, to_ka(hcj * m * m), to_ka(hcj_sd * m * m), grade)
-
-    share = (1.0 - share_remag) * passing(m_virgin) + share_remag * passing(m_remag)
-    br_final = br * m_mean
-    hcj_final = hcj * m_mean * m_mean
+    js, ha, nonmag = _composition(p, oxygen)
+    br, hcj, rho, grain, abnormal = _properties(p, p["sinter_temp_c"], oxygen, js, ha, nonmag)
+    br_sd, hcj_sd = _part_spread(p, oxygen, js, ha, nonmag, br, hcj)
+    m, share = _magnetized(p, js * (1.0 - nonmag) * rho, br, br_sd, hcj, hcj_sd, grade)
+    br_final, hcj_final = br * m, hcj * m * m
     return {
         "oxygen_ppm": oxygen,
         "density_g_cm3": rho * p["theoretical_density_g_cm3"],
         "grain_size_um": grain,
         "abnormal_fraction": abnormal,
         "br_t": br_final,
-        "hcj_ka_per_m": to_ka(hcj_final),
+        "hcj_ka_per_m": magnetics.tesla_to_ka_per_m(hcj_final),
         "bh_max_kj_per_m3": magnetics.bh_max_kj_per_m3(
             br_final, hcj_final, p["recoil_permeability"]
         ),
-        "magnetized_fraction": m_mean,
+        "magnetized_fraction": m,
         "grade_share": share,
         "mill_rate_factor": sintering.jet_mill_rate_factor(
             p["particle_size_um"], p["particle_size_ref_um"], p["mill_rate_exponent"]
