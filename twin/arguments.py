@@ -122,6 +122,15 @@ def _common(p):
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
 
 
+def _route(p):
+    p.add_argument(
+        "--route",
+        choices=("domestic", "tolled"),
+        default="domestic",
+        help="domestic line in India, or tolled through a partner (default domestic)",
+    )
+
+
 def build_parser():
     """The argument parser (exposed for tests and docs)."""
     parser = argparse.ArgumentParser(
@@ -132,12 +141,7 @@ def build_parser():
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     p = sub.add_parser("predict", help="one route's throughput and quality (P10/P50/P90)")
-    p.add_argument(
-        "--route",
-        choices=("domestic", "tolled"),
-        default="domestic",
-        help="domestic line in India, or tolled through a partner (default domestic)",
-    )
+    _route(p)
     _common(p)
     p = sub.add_parser("compare", help="both routes side by side, with a ranked tornado")
     _common(p)
@@ -155,12 +159,7 @@ def build_parser():
     )
     p.add_argument("--top", type=_positive_int, default=12, help="tornado rows shown")
     p = sub.add_parser("sweep", help="a grid of what-ifs, with a progress bar")
-    p.add_argument(
-        "--route",
-        choices=("domestic", "tolled"),
-        default="domestic",
-        help="route to sweep (default domestic)",
-    )
+    _route(p)
     _common(p)
     p.add_argument(
         "--grid",
@@ -177,7 +176,7 @@ def build_parser():
         help="metric tabulated and plotted (default finished_t_per_yr)",
     )
     p = sub.add_parser("parameters", help="a route's parameters: value, P10, P90, unit, source")
-    p.add_argument("--route", choices=("domestic", "tolled"), default="domestic")
+    _route(p)
     p.add_argument("--partner", choices=("japan", "korea"), default="japan")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
