@@ -23,7 +23,7 @@ from twin.parameters import (
     parameter_set_names,
     route_parameter_set,
 )
-from twin.result import METRICS, QUANTILES, SimulationResult
+from twin.result import METRICS, MODEL_VERSION, QUANTILES, SimulationResult
 from twin.scenario import Scenario
 from twin.simulation import DEFAULT_SAMPLES, simulate
 from twin.sweep import Sweep, run_sweep
@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_SAMPLES",
     "GRADES",
     "METRICS",
+    "MODEL_VERSION",
     "QUANTILES",
     "Comparison",
     "Grade",

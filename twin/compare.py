@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.errors import ParameterError
-from twin.result import METRICS
+from twin.result import METRICS, MODEL_VERSION
 from twin.sampling import percentile_value
 from twin.simulation import DEFAULT_SAMPLES, simulate
 
@@ -32,6 +32,7 @@ class Comparison:
     def to_dict(self):
         """JSON-ready: each route's summary and the tornado rows."""
         return {
+            "model_version": MODEL_VERSION,
             "routes": {r.parameter_set: r.to_dict() for r in self.results},
             "tornado": {
                 "metric": self.metric,

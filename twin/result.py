@@ -7,7 +7,11 @@ import numpy as np
 
 from twin import metallurgy
 
-__all__ = ["METRICS", "QUANTILES", "SimulationResult"]
+__all__ = ["METRICS", "MODEL_VERSION", "QUANTILES", "SimulationResult"]
+
+#: Version of the model's equations and outputs, stored with predictions; raise it when
+#: results for the same inputs change.
+MODEL_VERSION = "twin-1.0"
 
 #: Reported quantiles [%].
 QUANTILES = (10, 50, 90)
@@ -176,6 +180,7 @@ class SimulationResult:
         """Everything a client needs, JSON-ready."""
         shares = self.bottleneck_shares()
         return {
+            "model_version": MODEL_VERSION,
             "parameter_set": self.parameter_set,
             "route": self.route,
             "scenario": self.scenario.to_dict(),
