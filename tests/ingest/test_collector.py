@@ -6,123 +6,28 @@ import asyncio
 import datetime as dt
 import io
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import psycopg
-import pytest
-from asyncua import Server, ua
+from asyncua import ua
 
 from ingest.check import check_endpoints
 from ingest.service import run_service
-from ingest.settings import IngestSettings
 from ingest.spool import Spool
 from ingest.writer import BatchWriter, RowBuffer
-from tests.conftest import free_tcp_port
-
-NAMESPACE = "urn:magnetline:test-plant"
-CELSIUS = ua.EUInformation(
-    NamespaceUri="http://www.opcfoundation.org/UA/units/un/cefact",
-    UnitId=4408652,
-    DisplayName=ua.LocalizedText("°C"),
+from tests.ingest.tiny_plant import (
+    NAMESPACE,
+    TinyPlant,
+    count_rows,
+    run_service_until,
+    settings_for,
+    wait_until_running,
 )
-
-
-class TinyPlant:
-    """An OPC UA server with one furnace temperature, a lot id and a failing sensor."""
-
-    def __init__(self, port: int) -> None:
-        self.url = f"opc.tcp://127.0.0.1:{port}/"
-        self.server = Server()
-        self.written: dict[str, int] = {"temperature": 0, "lot": 0, "failing": 0}
-
-    async def start(self) -> None:
-        await self.server.init()
-        self.server.set_endpoint(self.url)
-        idx = await self.server.register_namespace(NAMESPACE)
-        line = await self.server.nodes.objects.add_object(ua.NodeId("Line1", idx), "Line1")
-        sinter = await line.add_object(ua.NodeId("Line1.Sintering", idx), "Sintering")
-        furnace = await sinter.add_object(ua.NodeId("Line1.Sintering.Furnace1", idx), "Furnace1")
-        self.temperature = await furnace.add_variable(
-            ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature", idx), "Zone1Temperature", 20.0
-        )
-        await self.temperature.add_property(
-            ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature.EU", idx),
-            "EngineeringUnits",
-            CELSIUS,
-        )
-        await self.temperature.add_property(
-            ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature.Range", idx),
-            "EURange",
-            ua.Range(Low=0.0, High=1200.0),
-        )
-        self.lot = await furnace.add_variable(
-            ua.NodeId("Line1.Sintering.Furnace1.LotId", idx), "LotId", ""
-        )
-        self.failing = await furnace.add_variable(
-            ua.NodeId("Line1.Sintering.Furnace1.VacuumPressure", idx), "VacuumPressure", 1e-3
-        )
-        lots = await sinter.add_object(ua.NodeId("Line1.Sintering.Lots", idx), "Lots")
-        self.last_lot = await lots.add_variable(
-            ua.NodeId("Line1.Sintering.Lots.LastLot", idx), "LastLot", ""
-        )
-        trip_type = await self.server.create_custom_event_type(
-            idx,
-            "EquipmentTrip",
-            ua.ObjectIds.BaseEventType,
-            [("Equipment", ua.VariantType.String), ("Details", ua.VariantType.String)],
-        )
-        self.trips = await self.server.get_event_generator(trip_type, ua.ObjectIds.Server)
-        await self.server.start()
-
-    async def publish_lot(self, text: str) -> None:
-        now = dt.datetime.now(dt.UTC)
-        await self.server.write_attribute_value(
-            self.last_lot.nodeid, ua.DataValue(ua.Variant(text), SourceTimestamp=now)
-        )
-
-    async def trip(self, equipment: str) -> None:
-        event = self.trips.event
-        event.SourceName, event.Severity = equipment, 700
-        event.Equipment, event.Details = equipment, '{"cause": "vacuum leak"}'
-        await self.trips.trigger(message=f"{equipment} tripped")
-
-    async def publish(self, step: int) -> None:
-        now = dt.datetime.now(dt.UTC)
-        await self.server.write_attribute_value(
-            self.temperature.nodeid, ua.DataValue(ua.Variant(20.0 + step), SourceTimestamp=now)
-        )
-        await self.server.write_attribute_value(
-            self.lot.nodeid, ua.DataValue(ua.Variant(f"LOT-{step // 5:04d}"), SourceTimestamp=now)
-        )
-        status = ua.StatusCode(ua.StatusCodes.BadSensorFailure if step % 2 else ua.StatusCodes.Good)
-        await self.server.write_attribute_value(
-            self.failing.nodeid, ua.DataValue(ua.Variant(1e-3), status, SourceTimestamp=now)
-        )
-
-
-def _settings(raw: dict) -> IngestSettings:
-    """Settings for a test: no Prometheus port unless the test asks for one."""
-    return IngestSettings.model_validate({"metrics_port": 0, **raw})
-
-
-@pytest.fixture
-async def plant() -> AsyncIterator[TinyPlant]:
-    plant = TinyPlant(free_tcp_port())
-    await plant.start()
-    yield plant
-    await plant.server.stop()
-
-
-async def _count(dsn: str, sql: str) -> int:
-    async with await psycopg.AsyncConnection.connect(dsn) as conn:
-        cur = await conn.execute(sql)
-        return (await cur.fetchone())[0]
 
 
 async def test_service_records_values_units_and_statuses(plant: TinyPlant, db_dsn: str) -> None:
     """Every published value arrives with its unit, range, status code and source time."""
-    settings = _settings(
+    settings = settings_for(
         {
             "endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}],
             "writer": {"flush_interval_s": 0.2},
@@ -131,7 +36,7 @@ async def test_service_records_values_units_and_statuses(plant: TinyPlant, db_ds
     stop = asyncio.Event()
     service = asyncio.create_task(run_service(settings, db_dsn, stop))
     async with asyncio.timeout(30):
-        while await _count(db_dsn, "SELECT count(*) FROM tag") < 3:
+        while await count_rows(db_dsn, "SELECT count(*) FROM tag") < 3:
             await asyncio.sleep(0.1)
         for step in range(1, 21):
             await plant.publish(step)
@@ -140,7 +45,7 @@ async def test_service_records_values_units_and_statuses(plant: TinyPlant, db_ds
             "SELECT count(*) FROM reading r JOIN tag t USING (tag_id) "
             "WHERE t.name = 'Zone1Temperature' AND r.value >= 21"
         )
-        while await _count(db_dsn, temperature_sql) < 20:
+        while await count_rows(db_dsn, temperature_sql) < 20:
             await asyncio.sleep(0.1)
     stop.set()
     await asyncio.wait_for(service, 15)
@@ -190,7 +95,7 @@ async def test_service_records_values_units_and_statuses(plant: TinyPlant, db_ds
 async def test_lots_and_events_are_recorded(plant: TinyPlant, db_dsn: str) -> None:
     """Published lot records become lots with genealogy; a broken one is refused; plant
     events become event rows with their own fields."""
-    settings = _settings({"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}]})
+    settings = settings_for({"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}]})
     stop = asyncio.Event()
     service = asyncio.create_task(run_service(settings, db_dsn, stop))
     lot = {
@@ -205,16 +110,13 @@ async def test_lots_and_events_are_recorded(plant: TinyPlant, db_dsn: str) -> No
         "properties": {"density_g_cm3": 7.56},
     }
     async with asyncio.timeout(30):
-        while (
-            await _count(db_dsn, "SELECT count(*) FROM ingest_health WHERE state = 'running'") < 1
-        ):
-            await asyncio.sleep(0.1)
+        await wait_until_running(db_dsn)
         await plant.publish_lot(json.dumps(lot))
         await asyncio.sleep(0.3)
         await plant.publish_lot('{"lot_id": "FL-0002", "mass_in_kg": -5}')
         await plant.trip("Furnace1")
-        while (await _count(db_dsn, "SELECT count(*) FROM lot")) < 1 or (
-            await _count(db_dsn, "SELECT count(*) FROM event")
+        while (await count_rows(db_dsn, "SELECT count(*) FROM lot")) < 1 or (
+            await count_rows(db_dsn, "SELECT count(*) FROM event")
         ) < 1:
             await asyncio.sleep(0.1)
     stop.set()
@@ -271,30 +173,12 @@ async def test_writer_skips_rows_it_already_stored(db_dsn: str, tmp_path: Path) 
     stop.set()
     await writer.run(stop)
     assert writer.counters.rows_written == 10 and writer.counters.rows_duplicate == 7
-    assert await _count(db_dsn, "SELECT count(*) FROM reading") == 10
-
-
-async def _run_until(
-    db_dsn: str, settings: IngestSettings, ready_sql: str, minimum: int, during=None
-) -> None:
-    stop = asyncio.Event()
-    service = asyncio.create_task(run_service(settings, db_dsn, stop))
-    async with asyncio.timeout(30):
-        while (
-            await _count(db_dsn, "SELECT count(*) FROM ingest_health WHERE state = 'running'") < 1
-        ):
-            await asyncio.sleep(0.1)
-        if during is not None:
-            await during()
-        while await _count(db_dsn, ready_sql) < minimum:
-            await asyncio.sleep(0.1)
-    stop.set()
-    await asyncio.wait_for(service, 15)
+    assert await count_rows(db_dsn, "SELECT count(*) FROM reading") == 10
 
 
 async def test_selection_by_glob_and_explicit_node(plant: TinyPlant, db_dsn: str) -> None:
     """Only variables matching the include globs, minus excludes, plus explicit nsu= nodes."""
-    settings = _settings(
+    settings = settings_for(
         {
             "endpoint": [
                 {
@@ -307,7 +191,7 @@ async def test_selection_by_glob_and_explicit_node(plant: TinyPlant, db_dsn: str
             ]
         }
     )
-    await _run_until(db_dsn, settings, "SELECT count(*) FROM tag", 3)
+    await run_service_until(db_dsn, settings, "SELECT count(*) FROM tag", 3)
     async with await psycopg.AsyncConnection.connect(db_dsn) as conn:
         names = await (await conn.execute("SELECT name FROM tag ORDER BY name")).fetchall()
     assert [n[0] for n in names] == ["LastLot", "LotId", "Zone1Temperature"]
@@ -315,7 +199,7 @@ async def test_selection_by_glob_and_explicit_node(plant: TinyPlant, db_dsn: str
 
 async def test_check_lists_tags_and_names_a_missing_node(plant: TinyPlant) -> None:
     """`check` lists the selected tags with units, and fails naming a node id that is absent."""
-    good = _settings(
+    good = settings_for(
         {
             "endpoint": [
                 {"url": plant.url, "namespace_uri": NAMESPACE, "include": ["*/Zone1Temperature"]}
@@ -326,7 +210,7 @@ async def test_check_lists_tags_and_names_a_missing_node(plant: TinyPlant) -> No
     assert await check_endpoints(good, out) == 0
     assert "1 tags selected" in out.getvalue() and "[°C]  0..1200  Double" in out.getvalue()
     missing = f"nsu={NAMESPACE};s=Line1.Sintering.Furnace9.Nothing"
-    bad = _settings(
+    bad = settings_for(
         {"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE, "nodes": [missing]}]}
     )
     out = io.StringIO()
@@ -336,7 +220,7 @@ async def test_check_lists_tags_and_names_a_missing_node(plant: TinyPlant) -> No
 
 async def test_absolute_deadband_filters_small_changes(plant: TinyPlant, db_dsn: str) -> None:
     """With a 5 °C absolute deadband only moves of more than 5 °C are recorded."""
-    settings = _settings(
+    settings = settings_for(
         {
             "endpoint": [
                 {
@@ -357,7 +241,9 @@ async def test_absolute_deadband_filters_small_changes(plant: TinyPlant, db_dsn:
             )
             await asyncio.sleep(0.25)
 
-    await _run_until(db_dsn, settings, "SELECT count(*) FROM reading WHERE value = 40", 1, ramp)
+    await run_service_until(
+        db_dsn, settings, "SELECT count(*) FROM reading WHERE value = 40", 1, ramp
+    )
     async with await psycopg.AsyncConnection.connect(db_dsn) as conn:
         values = await (await conn.execute("SELECT value FROM reading ORDER BY time")).fetchall()
     recorded = [v[0] for v in values]
