@@ -25,6 +25,7 @@ from ingest.api.routes import (
     tags,
 )
 from ingest.api.settings import ApiSettings
+from ingest.api.snapshot import LatestSnapshot
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -46,6 +47,8 @@ def create_app(settings: ApiSettings, dsn: str) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Answers are in UTC; no parallel workers, which speed one query up but slow many
+        # concurrent small ones down on a machine of a few cores.
         pool = AsyncConnectionPool(
             dsn,
             min_size=1,
@@ -59,9 +62,11 @@ def create_app(settings: ApiSettings, dsn: str) -> FastAPI:
         await pool.open(wait=False)
         app.state.pool = pool
         app.state.settings = settings
+        app.state.latest = LatestSnapshot(pool, settings)
         try:
             yield
         finally:
+            await app.state.latest.close()
             await pool.close()
 
     app = FastAPI(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from ingest.api.params import status_name
 
-__all__ = ["Reading", "Status", "Tag", "TagId", "TagRef", "reading_from_row"]
+__all__ = ["Reading", "Status", "Tag", "TagId", "TagRef", "reading_dict", "reading_from_row"]
 
 Status = Literal["good", "uncertain", "bad"]
 TagId = Annotated[int, Field(ge=1, le=2**31 - 1)]
@@ -70,3 +70,13 @@ def reading_from_row(row: dict[str, Any], tag: dict[str, Any]) -> Reading:
         server_time=row.get("server_time"),
         time_source=row.get("time_source"),
     )
+
+
+def reading_dict(row: dict[str, Any], tag: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a :class:`Reading` of ``tag`` from a `reading` row, as a plain dict."""
+    return {
+        **row,
+        "tag_id": tag["tag_id"],
+        "unit": tag["unit"],
+        "status": status_name(row["status_code"]),
+    }

@@ -122,3 +122,22 @@ def test_fresh_readings_are_not_stale_and_old_ones_are(db_dsn: str) -> None:
     temp, field = rows
     assert temp["value"] == 1.0 and temp["stale"] is False and 0 < temp["age_s"] < 30
     assert field["stale"] is True and field["status"] == "uncertain" and field["unit"] == "T"
+
+
+def test_latest_snapshot_is_reused_within_its_age(db_dsn: str) -> None:
+    """Within latest_cache_s the snapshot answers; with the cache off a new value shows."""
+    ids = seed(db_dsn)
+    insert = (
+        "INSERT INTO reading (time, tag_id, value, status_code, time_source)"
+        " VALUES (now() - interval '1 s' * %s, %s, %s, 0, 0)"
+    )
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(insert, (10, ids[TEMP], 1.0))
+        cached = TestClient(create_app(ApiSettings(latest_cache_s=60), db_dsn))
+        direct = TestClient(create_app(ApiSettings(latest_cache_s=0), db_dsn))
+        with cached, direct:
+            params = {"tag_id": ids[TEMP]}
+            assert cached.get("/api/v1/latest", params=params).json()[0]["value"] == 1.0
+            conn.execute(insert, (5, ids[TEMP], 2.0))
+            assert cached.get("/api/v1/latest", params=params).json()[0]["value"] == 1.0
+            assert direct.get("/api/v1/latest", params=params).json()[0]["value"] == 2.0

@@ -83,3 +83,16 @@ def test_gaps_and_events_reject_reversed_ranges(client: TestClient) -> None:
     for path in ("/api/v1/gaps", "/api/v1/events"):
         response = client.get(path, params=params)
         assert response.status_code == 422 and "after start" in error_of(response)["message"]
+
+
+def test_one_lot_with_parents_children_and_balance(client: TestClient) -> None:
+    """A lot's detail names its parents (recorded or not), its children and its balance."""
+    body = client.get("/api/v1/lots/AL-1").json()
+    assert [p["lot_id"] for p in body["parents"]] == ["OX-1"] and body["children"] == [
+        "SL-1",
+        "SL-2",
+    ]
+    assert body["mass_balance"]["balance_kg"] == 0.0
+    magnetized = client.get("/api/v1/lots/MG-1").json()
+    assert magnetized["unrecorded_parents"] == ["SL-9"] and magnetized["children"] == []
+    assert client.get("/api/v1/lots/NOPE").status_code == 404

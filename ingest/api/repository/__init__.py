@@ -2,6 +2,7 @@
 
 from ingest.api.repository.aggregates import (
     plot_summary,
+    point_statuses,
     raw_aggregates,
     rollup_aggregates,
     rollup_watermark,
@@ -43,6 +44,7 @@ __all__ = [
     "lots_by_id",
     "new_readings",
     "plot_summary",
+    "point_statuses",
     "raw_aggregates",
     "readings",
     "rollup_aggregates",

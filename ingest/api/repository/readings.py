@@ -41,7 +41,8 @@ async def latest(
 ) -> list[dict[str, Any]]:
     """Each chosen tag with its newest reading within ``lookback`` (NULLs when none)."""
     cur = await conn.cursor(row_factory=dict_row).execute(
-        "SELECT t.tag_id, t.tag_key, t.name, t.unit, t.data_type, t.expected_interval_s,"
+        "SELECT t.tag_id, t.tag_key, t.name, t.unit, t.stage, t.equipment, t.data_type,"
+        " t.expected_interval_s,"
         " r.time, r.value, r.value_text, r.status_code, now() AS now FROM tag t"
         " LEFT JOIN LATERAL (SELECT time, value, value_text, status_code FROM reading"
         "   WHERE tag_id = t.tag_id AND time > now() - %(lookback)s"
@@ -79,29 +80,43 @@ async def interpolation_rows(
 
 
 async def export_csv(
-    conn: AsyncConnection, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
+    conn: AsyncConnection, tags: list[dict[str, Any]], window: tuple[dt.datetime, dt.datetime],
     limit: int,
 ) -> tuple[bytes, int]:  # fmt: skip
-    """CSV (with header) of the readings of ``tag_ids`` in the window, and its row count."""
-    query = (
-        "COPY (SELECT to_json(r.time) #>> '{{}}' AS time, r.tag_id, t.tag_key, r.value,"
-        " r.value_text, t.unit, r.status_code, " + _STATUS + " AS status"
-        " FROM reading r JOIN tag t USING (tag_id)"
-        " WHERE r.tag_id = ANY({ids}) AND r.time >= {start} AND r.time < {end}"
-        " ORDER BY r.tag_id, r.time LIMIT {limit}) TO STDOUT WITH (FORMAT csv, HEADER)"
-    )
-    statement = sql.SQL(query).format(
-        ids=sql.Literal(tag_ids),
-        start=sql.Literal(window[0]),
-        end=sql.Literal(window[1]),
-        limit=sql.Literal(limit),
-    )
+    """CSV (with header) of the tags' readings in the window, tag by tag; and its row count.
+
+    One index range scan per tag, at most ``limit`` rows in all. Times are written in UTC
+    as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (the session time zone is UTC).
+    """
     chunks: list[bytes] = []
-    cursor = conn.cursor()
-    async with cursor.copy(statement) as copy:
-        async for chunk in copy:
-            chunks.append(bytes(chunk))
-    return b"".join(chunks), cursor.rowcount
+    rows = 0
+    for index, tag in enumerate(tags):
+        statement = _EXPORT.format(
+            tag_id=sql.Literal(tag["tag_id"]),
+            tag_key=sql.Literal(tag["tag_key"]),
+            unit=sql.Literal(tag["unit"]),
+            start=sql.Literal(window[0]),
+            end=sql.Literal(window[1]),
+            limit=sql.Literal(limit - rows),
+            header=sql.SQL("true" if index == 0 else "false"),
+        )
+        cursor = conn.cursor()
+        async with cursor.copy(statement) as copy:
+            async for chunk in copy:
+                chunks.append(bytes(chunk))
+        rows += cursor.rowcount
+        if rows >= limit:
+            break
+    return b"".join(chunks), rows
+
+
+_EXPORT = sql.SQL(
+    'COPY (SELECT to_char(time, \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\') AS time,'
+    " {tag_id} AS tag_id, {tag_key}::text AS tag_key, value, value_text, {unit}::text AS unit,"
+    " status_code, " + _STATUS + " AS status FROM reading r"
+    " WHERE tag_id = {tag_id} AND time >= {start} AND time < {end} ORDER BY time"
+    " LIMIT {limit}) TO STDOUT WITH (FORMAT csv, HEADER {header})"
+)
 
 
 async def new_readings(

@@ -6,13 +6,14 @@ import datetime as dt
 from collections import defaultdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from ingest.api.aggregation import FUNCTIONS, summarize
 from ingest.api.deps import Conn, Settings, Tags, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest
 from ingest.api.params import parse_duration
+from ingest.api.responses import json_response
 from ingest.api.schemas import TagRef
 
 router = APIRouter(tags=["aggregates"], responses=ERROR_RESPONSES)
@@ -56,11 +57,8 @@ def _functions(text: str) -> set[str]:
     return names
 
 
-def _bucket(row: dict, functions: set[str]) -> Bucket:
-    fields = {f: row[f] for f in functions if f != "count"}
-    if "count" in functions:
-        fields |= {"count_good": row["count_good"], "count_all": row["count_all"]}
-    return Bucket(time=row["time"], **fields)
+def _bucket(row: dict, columns: tuple[str, ...]) -> dict:
+    return {column: row[column] for column in columns}
 
 
 @router.get("/aggregates", response_model=Aggregates, response_model_exclude_none=False)
@@ -76,7 +74,7 @@ async def aggregates(
     good_only: Annotated[
         bool, Query(description="Good values only (roll-ups fit); false adds Uncertain ones")
     ] = True,
-) -> Aggregates:
+) -> Response:
     """avg, min, max, first, last and counts per bucket (buckets start at `start`)."""
     width = parse_duration(bucket, "bucket")
     wanted = _functions(functions)
@@ -88,15 +86,18 @@ async def aggregates(
         )
     ids = [tag["tag_id"] for tag in tags]
     summary = await summarize(conn, ids, (window.start, window.end), width, good_only, wanted)
-    by_tag: dict[int, list[Bucket]] = defaultdict(list)
+    columns = ("time", *sorted(wanted - {"count"}))
+    columns += ("count_good", "count_all") if "count" in wanted else ()
+    by_tag: dict[int, list[dict]] = defaultdict(list)
     for row in sorted(summary.rows, key=lambda r: (r["tag_id"], r["time"])):
-        by_tag[row["tag_id"]].append(_bucket(row, wanted))
-    return Aggregates(
-        start=window.start,
-        end=window.end,
-        bucket_s=width.total_seconds(),
-        good_only=good_only,
-        functions=[f for f in FUNCTIONS if f in wanted],
-        sources=summary.sources,
-        series=[Series(tag=TagRef(**tag), buckets=by_tag[tag["tag_id"]]) for tag in tags],
-    )
+        by_tag[row["tag_id"]].append(_bucket(row, columns))
+    body = {
+        "start": window.start,
+        "end": window.end,
+        "bucket_s": width.total_seconds(),
+        "good_only": good_only,
+        "functions": [f for f in FUNCTIONS if f in wanted],
+        "sources": summary.sources,
+        "series": [{"tag": tag, "buckets": by_tag[tag["tag_id"]]} for tag in tags],
+    }
+    return json_response(Aggregates, body)

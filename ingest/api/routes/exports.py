@@ -20,9 +20,8 @@ _PARQUET_DOC = {
 
 
 async def _csv(conn: Conn, settings: Settings, tags: list[dict], window: TimeWindow) -> bytes:
-    ids = [tag["tag_id"] for tag in tags]
     limit = settings.max_export_rows
-    data, rows = await repository.export_csv(conn, ids, (window.start, window.end), limit + 1)
+    data, rows = await repository.export_csv(conn, tags, (window.start, window.end), limit + 1)
     if rows > limit:
         raise InvalidRequest(f"more than {limit} rows; export a shorter range or fewer tags")
     return data

@@ -55,6 +55,14 @@ class StageTotal(BaseModel):
     model_config = {"populate_by_name": True, "serialize_by_alias": True}
 
 
+class LotDetail(BaseModel):
+    lot: Lot
+    parents: list[Lot] = Field(description="Recorded parent lots")
+    unrecorded_parents: list[str]
+    children: list[str]
+    mass_balance: MassBalance
+
+
 class Genealogy(BaseModel):
     lot: Lot
     mass_balance: MassBalance
@@ -85,6 +93,30 @@ async def list_lots(
     return [_lot(row) for row in await repository.lots(conn, filters, limit, offset)]
 
 
+async def _one(conn: Conn, lot_id: str) -> dict[str, Any]:
+    found = await repository.lots_by_id(conn, [lot_id])
+    if not found:
+        raise NotFound(f"no lot {lot_id!r}", {"lot_id": lot_id})
+    return found[0]
+
+
+@router.get("/lots/{lot_id}", response_model=LotDetail)
+async def get_lot(conn: Conn, lot_id: str) -> LotDetail:
+    """One lot with its parents, children, yield and mass balance."""
+    lot = await _one(conn, lot_id)
+    up = await repository.lot_edges(conn, lot_id, "up", 1)
+    down = await repository.lot_edges(conn, lot_id, "down", 1)
+    parent_ids = sorted(e["parent_lot_id"] for e in up)
+    parents = await repository.lots_by_id(conn, parent_ids)
+    return LotDetail(
+        lot=_lot(lot),
+        parents=[_lot(p) for p in parents],
+        unrecorded_parents=sorted(set(parent_ids) - {p["lot_id"] for p in parents}),
+        children=sorted(e["lot_id"] for e in down),
+        mass_balance=MassBalance(**mass_balance(lot, parents)),
+    )
+
+
 @router.get("/lots/{lot_id}/genealogy", response_model=Genealogy)
 async def genealogy(
     conn: Conn,
@@ -97,9 +129,7 @@ async def genealogy(
     depth = depth or settings.max_lineage_depth
     if depth > settings.max_lineage_depth:
         raise InvalidRequest(f"depth is at most {settings.max_lineage_depth}")
-    found = await repository.lots_by_id(conn, [lot_id])
-    if not found:
-        raise NotFound(f"no lot {lot_id!r}", {"lot_id": lot_id})
+    lot = await _one(conn, lot_id)
     edges = []
     for way in ("up", "down") if direction == "both" else (direction,):
         edges += await repository.lot_edges(conn, lot_id, way, depth)
@@ -108,8 +138,8 @@ async def genealogy(
     parents = [rows[e["parent_lot_id"]] for e in edges
                if e["lot_id"] == lot_id and e["parent_lot_id"] in rows]  # fmt: skip
     return Genealogy(
-        lot=_lot(found[0]),
-        mass_balance=MassBalance(**mass_balance(found[0], parents)),
+        lot=_lot(lot),
+        mass_balance=MassBalance(**mass_balance(lot, parents)),
         lots=[_lot(row) for row in rows.values()],
         edges=[Edge(**e) for e in edges],
         unrecorded=sorted(ids - set(rows)),

@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from ingest.api import repository
 from ingest.api.deps import Conn, Tags, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest
 from ingest.api.params import status_name
-from ingest.api.plotting import plot_points
+from ingest.api.plotting import chosen_times, plot_points
+from ingest.api.responses import json_response
 from ingest.api.schemas import Status, TagRef
 
 router = APIRouter(tags=["plot"], responses=ERROR_RESPONSES)
@@ -48,18 +49,26 @@ async def plot(
     intervals: Annotated[
         int, Query(ge=1, le=_MAX_INTERVALS, description="Pixel columns of the chart")
     ] = 1000,
-) -> Plot:
+) -> Response:
     """Per interval the first, last, min, max and first Bad-status point of each tag."""
     width = window.span / intervals
     if width < dt.timedelta(milliseconds=1):
         raise InvalidRequest("intervals shorter than 1 ms; use fewer intervals")
     width = dt.timedelta(microseconds=-(-width // dt.timedelta(microseconds=1)))
+    span = (window.start, window.end)
     series = []
     for tag in tags:
-        rows = await repository.plot_summary(conn, tag["tag_id"], (window.start, window.end), width)
-        points = [PlotPoint(**p, status=status_name(p["status_code"])) for p in plot_points(rows)]
-        series.append(PlotSeries(tag=TagRef(**tag), points=points))
-    return Plot(
-        start=window.start, end=window.end, intervals=intervals,
-        interval_s=width.total_seconds(), series=series,
-    )  # fmt: skip
+        rows = await repository.plot_summary(conn, tag["tag_id"], span, width)
+        statuses = await repository.point_statuses(conn, tag["tag_id"], span, chosen_times(rows))
+        points = plot_points(rows, statuses)
+        for point in points:
+            point["status"] = status_name(point["status_code"])
+        series.append({"tag": tag, "points": points})
+    body = {
+        "start": window.start,
+        "end": window.end,
+        "intervals": intervals,
+        "interval_s": width.total_seconds(),
+        "series": series,
+    }
+    return json_response(Plot, body)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from ingest.api import repository
@@ -13,7 +13,8 @@ from ingest.api.deps import Conn, Settings, Tags, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
 from ingest.api.paging import read_page
 from ingest.api.params import status_name
-from ingest.api.schemas import Reading, Status, TagId, TagRef, reading_from_row
+from ingest.api.responses import json_response
+from ingest.api.schemas import Reading, Status, TagId, TagRef, reading_dict
 
 router = APIRouter(tags=["readings"], responses=ERROR_RESPONSES)
 
@@ -49,47 +50,72 @@ async def readings(
     window: Window,
     limit: Annotated[int, Query(ge=1, description="Page size")] = 1000,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-) -> ReadingPage:
+) -> Response:
     """Raw readings of several tags in [start, end), a page at a time."""
     if limit > settings.max_readings_per_request:
         raise InvalidRequest(f"limit is at most {settings.max_readings_per_request}")
     page = await read_page(conn, tags, (window.start, window.end), limit, cursor)
-    return ReadingPage(
-        start=window.start,
-        end=window.end,
-        tags=[TagRef(**tag) for tag in tags],
-        readings=[reading_from_row(row, tag) for tag, row in page.rows],
-        next_cursor=page.next_cursor,
-    )
+    body = {
+        "start": window.start,
+        "end": window.end,
+        "tags": tags,
+        "readings": [reading_dict(row, tag) for tag, row in page.rows],
+        "next_cursor": page.next_cursor,
+    }
+    return json_response(ReadingPage, body)
 
 
-def _latest(row: dict, stale_factor: float) -> LatestValue:
-    age = None if row["time"] is None else (row["now"] - row["time"]).total_seconds()
+def _latest(row: dict[str, Any], now: dt.datetime, stale_factor: float) -> dict[str, Any]:
+    age = None if row["time"] is None else (now - row["time"]).total_seconds()
     expected = row["expected_interval_s"]
     stale = age is None or (expected is not None and age > stale_factor * expected)
     status = None if row["status_code"] is None else status_name(row["status_code"])
-    return LatestValue(**row, status=status, age_s=age, stale=stale)
+    return {**row, "status": status, "age_s": age, "stale": stale}
+
+
+def _wanted(row: dict[str, Any], ids: set[int] | None, stage: str | None, eq: str | None) -> bool:
+    return (
+        (ids is None or row["tag_id"] in ids)
+        and (stage is None or row["stage"] == stage)
+        and (eq is None or row["equipment"] == eq)
+    )
+
+
+async def _latest_rows(
+    request: Request, conn: Conn, settings: Settings, ids: list[int] | None,
+    filters: dict[str, str | None],
+) -> tuple[list[dict[str, Any]], dt.datetime | None]:  # fmt: skip
+    """From the snapshot when it holds every asked tag, else straight from the database."""
+    if settings.latest_cache_s > 0:
+        rows, now = await request.app.state.latest.rows()
+        wanted = None if ids is None else set(ids)
+        chosen = [r for r in rows if _wanted(r, wanted, filters["stage"], filters["equipment"])]
+        if wanted is None or len(chosen) == len(wanted):
+            return chosen, now
+    lookback = dt.timedelta(days=settings.latest_lookback_days)
+    rows = await repository.latest(conn, ids, filters, lookback, settings.max_latest_tags)
+    return rows, None
 
 
 @router.get("/latest", response_model=list[LatestValue])
 async def latest(
+    request: Request,
     conn: Conn,
     settings: Settings,
     tag_id: Annotated[list[TagId] | None, Query(description="Tags; all (filtered) if none")] = None,
     stage: str | None = None,
     equipment: str | None = None,
-) -> list[LatestValue]:
-    """The newest reading of each tag with its status, age and staleness."""
+) -> Response:
+    """The newest reading of each tag with its status, age and staleness.
+
+    Served from a snapshot at most `latest_cache_s` old (1 s by default).
+    """
     if tag_id is not None and len(tag_id) > settings.max_latest_tags:
         raise InvalidRequest(f"at most {settings.max_latest_tags} tags per request")
-    rows = await repository.latest(
-        conn,
-        tag_id,
-        {"stage": stage, "equipment": equipment},
-        dt.timedelta(days=settings.latest_lookback_days),
-        settings.max_latest_tags,
-    )
+    filters = {"stage": stage, "equipment": equipment}
+    rows, now = await _latest_rows(request, conn, settings, tag_id, filters)
     missing = sorted(set(tag_id or []) - {row["tag_id"] for row in rows})
     if missing:
         raise NotFound(f"no tag with id {', '.join(map(str, missing))}", {"tag_id": missing})
-    return [_latest(row, settings.stale_factor) for row in rows]
+    body = [_latest(row, now or row["now"], settings.stale_factor) for row in rows]
+    return json_response(list[LatestValue], body)

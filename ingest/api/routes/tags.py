@@ -5,14 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from ingest.api import repository
 from ingest.api.deps import Conn, Settings, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
 from ingest.api.paging import read_page
-from ingest.api.schemas import Reading, Tag, TagId, reading_from_row
+from ingest.api.responses import json_response
+from ingest.api.schemas import Reading, Tag, TagId, reading_dict
 
 router = APIRouter(tags=["tags"], responses=ERROR_RESPONSES)
 
@@ -63,18 +64,19 @@ async def tag_readings(
     window: Window,
     limit: Annotated[int | None, Query(ge=1, description="Page size; default the maximum")] = None,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-) -> Readings:
+) -> Response:
     """Raw readings of one tag in [start, end), oldest first, a page at a time."""
     limit = limit or settings.max_readings_per_request
     if limit > settings.max_readings_per_request:
         raise InvalidRequest(f"limit is at most {settings.max_readings_per_request}")
     tag = await _tag(conn, tag_id)
     page = await read_page(conn, [tag], (window.start, window.end), limit, cursor)
-    return Readings(
-        tag=Tag(**tag),
-        start=window.start,
-        end=window.end,
-        readings=[reading_from_row(row, tag) for _, row in page.rows],
-        truncated=page.next_cursor is not None,
-        next_cursor=page.next_cursor,
-    )
+    body = {
+        "tag": tag,
+        "start": window.start,
+        "end": window.end,
+        "readings": [reading_dict(row, tag) for _, row in page.rows],
+        "truncated": page.next_cursor is not None,
+        "next_cursor": page.next_cursor,
+    }
+    return json_response(Readings, body)

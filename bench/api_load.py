@@ -1,0 +1,210 @@
+"""API benchmark: p50/p99 latency and requests/s at 8 concurrent clients over loopback.
+
+Loads ≥ 10 M readings for 1,000 tags into a throwaway database (see ``api_data.py``),
+serves the API as a real uvicorn process (``api_serve.py``: the app of ``python -m ingest
+api``, without access logs), and drives it over loopback with 8
+concurrent keep-alive clients for each scenario:
+
+  a  one tag, one day, 1-minute buckets (roll-ups up to 2 minutes ago, raw after)
+  a' the same from raw readings only (good_only=false does not fit the roll-ups)
+  b  latest values of all 1,000 tags (b': with the 1 s snapshot turned off)
+  c  a page of 1,000 raw readings of one tag
+  d  a one-day CSV export of one 1 Hz tag (86,400 rows)
+  e  plot values of one 1 Hz tag over a week at 1,000 intervals
+
+Run by hand (not part of the test suite):
+
+    .venv/bin/python bench/api_load.py [--dsn DSN] [--seconds 15] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import numpy as np
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from api_data import DAYS, FAST_TAGS, fill_rollups, load_readings
+
+from ingest.embedded_db import resolve_dsn
+from ingest.migrate import apply_migrations
+
+logger = logging.getLogger("bench.api_load")
+CLIENTS = 8
+
+
+def _scenarios(end: dt.datetime) -> dict[str, object]:
+    """Each scenario's request maker: a fresh (path, params) per call."""
+    day_start = end - dt.timedelta(days=1)
+
+    def fast() -> int:
+        return random.randint(1, FAST_TAGS)
+
+    def some_day() -> tuple[str, str]:
+        start = end - dt.timedelta(days=DAYS) + dt.timedelta(hours=random.randint(0, 24 * 6 - 1))
+        return start.isoformat(), (start + dt.timedelta(days=1)).isoformat()
+
+    def window(**more: object) -> dict[str, object]:
+        return {"start": day_start.isoformat(), "end": end.isoformat(), **more}
+
+    week = {"start": (end - dt.timedelta(days=DAYS)).isoformat(), "end": end.isoformat()}
+    return {
+        "a  aggregates, 1 tag, 1 day, 1-min buckets": lambda: (
+            "/api/v1/aggregates", window(tag_id=fast(), bucket="1m")),
+        "a' the same, raw only (good_only=false)": lambda: (
+            "/api/v1/aggregates", window(tag_id=fast(), bucket="1m", good_only="false")),
+        "b  latest values of 1,000 tags": lambda: ("/api/v1/latest", {}),
+        "c  page of 1,000 raw readings": lambda: (
+            f"/api/v1/tags/{fast()}/readings",
+            dict(zip(("start", "end"), some_day(), strict=True), limit=1000)),
+        "d  one-day CSV export, 1 tag (86,400 rows)": lambda: (
+            "/api/v1/export/readings.csv",
+            dict(zip(("start", "end"), some_day(), strict=True), tag_id=fast())),
+        "e  plot, 1 tag, 1 week, 1,000 intervals": lambda: (
+            "/api/v1/plot", {**week, "tag_id": fast(), "intervals": 1000}),
+    }  # fmt: skip
+
+
+async def _runs(end: dt.datetime) -> list[tuple[dict[str, str], dict[str, object]]]:
+    """(server environment, scenarios): defaults first, then without the latest snapshot."""
+    scenarios = _scenarios(end)
+    uncached = "b' latest values of 1,000 tags, no snapshot (latest_cache_s=0)"
+    return [
+        ({}, scenarios),
+        (
+            {"MAGNETLINE_API_LATEST_CACHE_S": "0"},
+            {uncached: scenarios["b  latest values of 1,000 tags"]},
+        ),
+    ]
+
+
+async def _client(http: httpx.AsyncClient, make, stop_at: float, out: list, errors: list) -> None:
+    while time.monotonic() < stop_at:
+        path, params = make()
+        began = time.perf_counter()
+        response = await http.get(path, params=params)
+        await response.aread()
+        elapsed = time.perf_counter() - began
+        if response.status_code == 200:
+            out.append(elapsed)
+        else:
+            errors.append(response.status_code)
+
+
+async def _measure(base: str, make, seconds: float) -> dict[str, float]:
+    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+        warm: list[float] = []
+        await asyncio.gather(*(_client(http, make, time.monotonic() + 2, warm, []) for _ in
+                               range(CLIENTS)))  # fmt: skip
+        latencies: list[float] = []
+        errors: list[int] = []
+        began = time.monotonic()
+        await asyncio.gather(*(_client(http, make, began + seconds, latencies, errors)
+                               for _ in range(CLIENTS)))  # fmt: skip
+        wall = time.monotonic() - began
+    ms = np.array(latencies) * 1000
+    return {"n": len(ms), "p50": float(np.percentile(ms, 50)), "p99": float(np.percentile(ms, 99)),
+            "rps": len(ms) / wall, "errors": len(errors)}  # fmt: skip
+
+
+def _throwaway_database(server_dsn: str) -> tuple[str, str]:
+    name = f"magnetline_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name, make_conninfo(**{**conninfo_to_dict(server_dsn), "dbname": name})
+
+
+def _serve(dsn: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    command = [sys.executable, str(Path(__file__).with_name("api_serve.py")), "--port",
+               str(port), "--dsn", dsn]  # fmt: skip
+    env = {**os.environ, **env}
+    server = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parent.parent)
+    for _ in range(200):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.terminate()
+    raise RuntimeError("the API did not start")
+
+
+def _report(results: dict[str, dict[str, float]], rows: int, load_s: float) -> None:
+    print(f"\n{rows / 1e6:.2f} M readings, 1,000 tags, loaded and rolled up in {load_s:.0f} s\n")
+    print("| scenario | requests | p50 ms | p99 ms | requests/s | errors |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, r in results.items():
+        print(f"| {name} | {r['n']} | {r['p50']:.1f} | {r['p99']:.1f} | {r['rps']:.1f} |"
+              f" {r['errors']} |")  # fmt: skip
+
+
+def _prepare(dsn: str) -> tuple[int, dt.datetime, float]:
+    apply_migrations(dsn)
+    began, now = time.monotonic(), dt.datetime.now(dt.UTC)
+    rows = load_readings(dsn, now)
+    end = now.replace(minute=0, second=0, microsecond=0)
+    fill_rollups(dsn, end - dt.timedelta(minutes=2), end - dt.timedelta(days=DAYS))
+    return rows, end, time.monotonic() - began
+
+
+def _loaded(dsn: str) -> tuple[int, dt.datetime, float]:
+    with psycopg.connect(dsn) as conn:
+        rows, end = conn.execute("SELECT count(*), max(time) FROM reading").fetchone()
+    return rows, end.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1), 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dsn", help="database server; default the embedded one")
+    parser.add_argument("--seconds", type=float, default=15.0, help="per scenario")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure a database kept before")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    server_dsn = args.dsn or resolve_dsn()
+    if args.reuse:
+        name, dsn = args.reuse, make_conninfo(server_dsn, dbname=args.reuse)
+    else:
+        name, dsn = _throwaway_database(server_dsn)
+    try:
+        rows, end, load_s = _prepare(dsn) if not args.reuse else _loaded(dsn)
+        results = {}
+        for env, scenarios in _runs(end):
+            server = _serve(dsn, args.port, env)
+            try:
+                for label, make in scenarios.items():
+                    results[label] = asyncio.run(
+                        _measure(f"http://127.0.0.1:{args.port}", make, args.seconds)
+                    )
+                    logger.info("%s: %s", label, results[label])
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+        _report(results, rows, load_s)
+    finally:
+        if not (args.keep or args.reuse):
+            with psycopg.connect(server_dsn, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
