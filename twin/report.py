@@ -64,6 +64,7 @@ def format_result(result):
         cells = " ".join(f"{format_value(name, q[p]):>9}" for p in ("p10", "p50", "p90"))
         lines.append(f"{_label(name):{width}}  {cells}")
     lines.append(_bottleneck_line(result))
+    lines.append(f"Nd product meets its purity spec in {result.purity_spec_share:.0%} of samples")
     stages = result.stage_summary()
     if stages:
         wip = ", ".join(f"{s['name']} {s['wip_end_t_p50']:,.0f}" for s in stages)

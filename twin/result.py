@@ -73,6 +73,8 @@ class SimulationResult:
         Material waiting at or travelling through each stage at the end [kg].
     stage_wait_days : numpy.ndarray
         Mean wait of material in front of each stage [d] (the bottleneck has the longest).
+    purity_spec_share : float
+        Share of samples whose Nd product meets ``sx_purity_spec`` [-].
     """
 
     parameter_set: str
@@ -87,6 +89,7 @@ class SimulationResult:
     stage_backlog_share: np.ndarray = field(repr=False, default=None)
     stage_wip_kg: np.ndarray = field(repr=False, default=None)
     stage_wait_days: np.ndarray = field(repr=False, default=None)
+    purity_spec_share: float = float("nan")
 
     @property
     def n_samples(self):
@@ -138,6 +141,7 @@ class SimulationResult:
             line.bound_share,
             line.wip_end_kg,
             line.wait_days,
+            float(np.mean(purity >= v["sx_purity_spec"])),
         )
 
     def quantiles(self, name, q=QUANTILES):
@@ -189,6 +193,7 @@ class SimulationResult:
             "bottleneck": next(iter(shares)),
             "bottleneck_shares": shares,
             "stages": self.stage_summary(),
+            "purity_spec_share": _finite(self.purity_spec_share),
         }
 
 
