@@ -67,7 +67,6 @@ class LineResult:
     blocks_kg: np.ndarray
     finished_kg: np.ndarray
     processed_kg: np.ndarray
-    bound_share: np.ndarray
     wait_days: np.ndarray
     wip_end_kg: np.ndarray
     lead_time_days: np.ndarray
@@ -178,7 +177,6 @@ class _Line:
         shape = self.capacity.shape
         self.buf, self.processed, self.queued = (np.zeros(shape) for _ in range(3))
         self.proc, self.made, self.limit, self.factor = (np.empty(shape) for _ in range(4))
-        self.backlog, self.bound = np.empty(shape, dtype=bool), np.zeros(shape, dtype=np.int32)
         self.blocks, self.finished = np.zeros(n), np.zeros(n)
         self.snap_days = _snapshot_days(horizon)
         self.snaps, self.k = np.zeros((2, self.snap_days.size, n)), 0
@@ -221,8 +219,6 @@ class _Line:
         buf -= proc
         self.processed += proc
         self.queued += buf
-        np.greater(buf, 1e-6, out=self.backlog)
-        self.bound += self.backlog
         np.multiply(proc, self.y, out=self.made)
         out = self.delays.push_pop(t, self.made)
         for b in self.block_rows:
@@ -242,7 +238,6 @@ class _Line:
         stuck = np.where(done, wait, np.where(self.queued > 0, np.inf, 0.0))
         top = np.argmax(stuck, axis=0)
         supply = np.take_along_axis(stuck, top[None], axis=0)[0] < BOTTLENECK_MIN_WAIT_DAYS
-        bound_share = self.bound / self.horizon
         names = [*(st.name for st in self.stages), SUPPLY_LABEL]
         wip = self.buf + self.delays.in_transit(self.horizon - 1)
         return LineResult(
@@ -251,7 +246,6 @@ class _Line:
             self.blocks,
             self.finished,
             self.processed,
-            bound_share,
             wait,
             wip,
             lead,

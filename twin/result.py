@@ -67,8 +67,6 @@ class SimulationResult:
         Days at which cumulative outputs were recorded.
     cum_blocks_kg, cum_finished_kg : numpy.ndarray
         Cumulative sintered blocks and finished magnets [kg], shape ``(days, samples)``.
-    stage_backlog_share : numpy.ndarray
-        Share of days each stage ended with a backlog [-], shape ``(stages, samples)``.
     stage_wip_kg : numpy.ndarray
         Material waiting at or travelling through each stage at the end [kg].
     stage_wait_days : numpy.ndarray
@@ -86,7 +84,6 @@ class SimulationResult:
     snapshot_days: np.ndarray = field(repr=False)
     cum_blocks_kg: np.ndarray = field(repr=False)
     cum_finished_kg: np.ndarray = field(repr=False)
-    stage_backlog_share: np.ndarray = field(repr=False, default=None)
     stage_wip_kg: np.ndarray = field(repr=False, default=None)
     stage_wait_days: np.ndarray = field(repr=False, default=None)
     purity_spec_share: float = float("nan")
@@ -138,7 +135,6 @@ class SimulationResult:
             line.snapshot_days,
             line.cum_blocks_kg,
             line.cum_finished_kg,
-            line.bound_share,
             line.wip_end_kg,
             line.wait_days,
             float(np.mean(purity >= v["sx_purity_spec"])),
@@ -156,20 +152,14 @@ class SimulationResult:
         return dict(sorted(shares.items(), key=lambda kv: -kv[1]))
 
     def stage_summary(self):
-        """P50 per stage of the mean wait [d], backlog-day share and end WIP [t]."""
+        """P50 per stage of the mean wait of its input [d] and of its end WIP [t]."""
         if self.stage_wip_kg is None:
             return []
         wait = np.median(self.stage_wait_days, axis=1)
-        backlog = np.median(self.stage_backlog_share, axis=1)
         wip = np.median(self.stage_wip_kg, axis=1) / 1000.0
         return [
-            {
-                "name": name,
-                "wait_days_p50": float(d),
-                "backlog_day_share_p50": float(b),
-                "wip_end_t_p50": float(w),
-            }
-            for name, d, b, w in zip(self.stage_names, wait, backlog, wip, strict=False)
+            {"name": name, "wait_days_p50": float(d), "wip_end_t_p50": float(w)}
+            for name, d, w in zip(self.stage_names, wait, wip, strict=False)
         ]
 
     def summary(self, q=QUANTILES):
