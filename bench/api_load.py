@@ -80,7 +80,7 @@ def _scenarios(end: dt.datetime) -> dict[str, object]:
     }  # fmt: skip
 
 
-async def _runs(end: dt.datetime) -> list[tuple[dict[str, str], dict[str, object]]]:
+def _runs(end: dt.datetime) -> list[tuple[dict[str, str], dict[str, object]]]:
     """(server environment, scenarios): defaults first, then without the latest snapshot."""
     scenarios = _scenarios(end)
     uncached = "b' latest values of 1,000 tags, no snapshot (latest_cache_s=0)"

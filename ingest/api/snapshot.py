@@ -4,7 +4,8 @@ Like a historian's snapshot table, it is read from the database at most once per
 ``latest_cache_s``: a request that finds it older gets the current snapshot while one
 refresh runs in the background (stale-while-revalidate), and a snapshot older than
 ``_MAX_STALE_TTLS`` periods (after an idle spell) is refreshed before answering. Ages
-are computed per request, from the database clock at the refresh plus the time since.
+are as of the snapshot (the database clock when it was read), and the whole answer for
+every tag is rendered once per snapshot.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import psycopg
@@ -26,6 +28,7 @@ __all__ = ["LatestSnapshot"]
 logger = logging.getLogger(__name__)
 
 _MAX_STALE_TTLS = 5
+_CONNECTION_WAIT_S = 3.0
 _NO_FILTER = {"stage": None, "equipment": None}
 
 
@@ -38,20 +41,28 @@ class LatestSnapshot:
         self._db_now = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
+        self._rendered: tuple[int, bytes] | None = None  # (id of the rows, body)
 
     @property
     def ttl(self) -> float:
         return self._settings.latest_cache_s
 
     async def rows(self) -> tuple[list[dict[str, Any]], dt.datetime]:
-        """Every tag's latest row, and the database time the ages are measured against."""
+        """Every tag's latest row, and the database time when the snapshot was read."""
         age = time.monotonic() - self._taken
         if self._rows is None or age > _MAX_STALE_TTLS * self.ttl:
             await self._refresh(self._taken)
         elif age > self.ttl and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._background(self._taken))
         assert self._rows is not None
-        return self._rows, self._db_now + dt.timedelta(seconds=time.monotonic() - self._taken)
+        return self._rows, self._db_now
+
+    async def rendered(self, render: Callable[[list[dict[str, Any]], dt.datetime], bytes]) -> bytes:
+        """``render(rows, time)`` of the current snapshot, computed once per snapshot."""
+        rows, taken = await self.rows()
+        if self._rendered is None or self._rendered[0] != id(rows):
+            self._rendered = (id(rows), render(rows, taken))
+        return self._rendered[1]
 
     async def _background(self, seen: float) -> None:
         try:
@@ -63,7 +74,7 @@ class LatestSnapshot:
         async with self._lock:
             if self._taken != seen and self._rows is not None:
                 return  # another request refreshed it while this one waited
-            async with self._pool.connection() as conn:
+            async with self._pool.connection(timeout=_CONNECTION_WAIT_S) as conn:
                 rows = await repository.latest(
                     conn,
                     None,

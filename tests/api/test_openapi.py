@@ -64,3 +64,27 @@ def test_statement_timeout_is_a_503_in_our_shape(
         response = client.get("/api/v1/interpolated", params=heavy)
         assert response.status_code == 503 and error_of(response)["code"] == "query_timeout"
         assert client.get("/api/v1/tags").status_code == 200
+
+
+def test_fast_answers_match_their_response_models(
+    client: TestClient, tag_ids: dict[str, int]
+) -> None:
+    """Answers serialized without FastAPI's model pass still validate against their models."""
+    from ingest.api.routes.aggregates import Aggregates
+    from ingest.api.routes.plot import Plot
+    from ingest.api.routes.readings import LatestValue, ReadingPage
+    from ingest.api.routes.tags import Readings
+
+    tag = tag_ids[TEMP]
+    cases = [
+        (Aggregates, "/api/v1/aggregates", window(T0, T0 + HOUR, tag_id=tag)),
+        (Plot, "/api/v1/plot", window(T0, T0 + HOUR, tag_id=tag, intervals=10)),
+        (ReadingPage, "/api/v1/readings", window(T0, T0 + HOUR, tag_id=tag, limit=5)),
+        (Readings, f"/api/v1/tags/{tag}/readings", window(T0, T0 + HOUR, limit=5)),
+    ]
+    for model, path, params in cases:
+        body = client.get(path, params=params).json()
+        model.model_validate(body)
+        assert set(body) == set(model.model_fields), path
+    for row in client.get("/api/v1/latest").json():
+        assert set(LatestValue.model_validate(row).model_dump()) == set(row)

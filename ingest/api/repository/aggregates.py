@@ -24,6 +24,7 @@ GOOD = "status_code < 1073741824 AND value IS NOT NULL AND value <> 'NaN'::float
 USABLE = "value IS NOT NULL AND value <> 'NaN'::float8"
 
 _ROLLUP_TABLES = {"1m": "reading_1m", "1h": "reading_1h"}
+_LEVEL_WIDTHS = {"1m": dt.timedelta(minutes=1), "1h": dt.timedelta(hours=1)}
 
 
 async def _all(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -60,8 +61,17 @@ async def rollup_aggregates(
     conn: AsyncConnection, level: str, tag_ids: list[int],
     window: tuple[dt.datetime, dt.datetime], width: dt.timedelta,
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """The same summaries (without ``first``) re-bucketed from the ``level`` roll-up."""
+    """The same summaries (without ``first``) from the ``level`` roll-up, re-bucketed when
+    the buckets are wider than the level's (the caller aligns them on the level's)."""
     table = _ROLLUP_TABLES[level]
+    if width == _LEVEL_WIDTHS[level]:
+        return await _all(
+            conn,
+            "SELECT tag_id, bucket AS time, avg, min, max, NULL::float8 AS first, last,"
+            f" count_good, count_all FROM {table} WHERE tag_id = ANY(%(ids)s)"
+            " AND bucket >= %(start)s AND bucket < %(end)s ORDER BY tag_id, bucket",
+            _params(window, width, ids=tag_ids),
+        )
     return await _all(
         conn,
         "SELECT tag_id, time_bucket(%(width)s, bucket, origin => %(origin)s) AS time,"

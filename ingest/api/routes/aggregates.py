@@ -13,7 +13,7 @@ from ingest.api.aggregation import FUNCTIONS, summarize
 from ingest.api.deps import Conn, Settings, Tags, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest
 from ingest.api.params import parse_duration
-from ingest.api.responses import json_response
+from ingest.api.responses import json_response, pick
 from ingest.api.schemas import TagRef
 
 router = APIRouter(tags=["aggregates"], responses=ERROR_RESPONSES)
@@ -98,6 +98,6 @@ async def aggregates(
         "good_only": good_only,
         "functions": [f for f in FUNCTIONS if f in wanted],
         "sources": summary.sources,
-        "series": [{"tag": tag, "buckets": by_tag[tag["tag_id"]]} for tag in tags],
+        "series": [{"tag": pick(tag, TagRef), "buckets": by_tag[tag["tag_id"]]} for tag in tags],
     }
-    return json_response(Aggregates, body)
+    return json_response(body)

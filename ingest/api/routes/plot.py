@@ -13,7 +13,7 @@ from ingest.api.deps import Conn, Tags, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest
 from ingest.api.params import status_name
 from ingest.api.plotting import chosen_times, plot_points
-from ingest.api.responses import json_response
+from ingest.api.responses import json_response, pick
 from ingest.api.schemas import Status, TagRef
 
 router = APIRouter(tags=["plot"], responses=ERROR_RESPONSES)
@@ -63,7 +63,7 @@ async def plot(
         points = plot_points(rows, statuses)
         for point in points:
             point["status"] = status_name(point["status_code"])
-        series.append({"tag": tag, "points": points})
+        series.append({"tag": pick(tag, TagRef), "points": points})
     body = {
         "start": window.start,
         "end": window.end,
@@ -71,4 +71,4 @@ async def plot(
         "interval_s": width.total_seconds(),
         "series": series,
     }
-    return json_response(Plot, body)
+    return json_response(body)

@@ -13,7 +13,7 @@ from ingest.api.deps import Conn, Settings, Tags, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
 from ingest.api.paging import read_page
 from ingest.api.params import status_name
-from ingest.api.responses import json_response
+from ingest.api.responses import json_body, json_response, pick
 from ingest.api.schemas import Reading, Status, TagId, TagRef, reading_dict
 
 router = APIRouter(tags=["readings"], responses=ERROR_RESPONSES)
@@ -58,11 +58,11 @@ async def readings(
     body = {
         "start": window.start,
         "end": window.end,
-        "tags": tags,
+        "tags": [pick(tag, TagRef) for tag in tags],
         "readings": [reading_dict(row, tag) for tag, row in page.rows],
         "next_cursor": page.next_cursor,
     }
-    return json_response(ReadingPage, body)
+    return json_response(body)
 
 
 def _latest(row: dict[str, Any], now: dt.datetime, stale_factor: float) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def _latest(row: dict[str, Any], now: dt.datetime, stale_factor: float) -> dict[
     expected = row["expected_interval_s"]
     stale = age is None or (expected is not None and age > stale_factor * expected)
     status = None if row["status_code"] is None else status_name(row["status_code"])
-    return {**row, "status": status, "age_s": age, "stale": stale}
+    return pick({**row, "status": status, "age_s": age, "stale": stale}, LatestValue)
 
 
 def _wanted(row: dict[str, Any], ids: set[int] | None, stage: str | None, eq: str | None) -> bool:
@@ -108,14 +108,24 @@ async def latest(
 ) -> Response:
     """The newest reading of each tag with its status, age and staleness.
 
-    Served from a snapshot at most `latest_cache_s` old (1 s by default).
+    Served from a snapshot at most `latest_cache_s` old (1 s by default; 0 reads the
+    database each time); ages and staleness are as of that snapshot.
     """
     if tag_id is not None and len(tag_id) > settings.max_latest_tags:
         raise InvalidRequest(f"at most {settings.max_latest_tags} tags per request")
     filters = {"stage": stage, "equipment": equipment}
+    if settings.latest_cache_s > 0 and tag_id is None and stage is None and equipment is None:
+        body = await request.app.state.latest.rendered(
+            lambda rows, now: _render(rows, now, settings.stale_factor)
+        )
+        return Response(body, media_type="application/json")
     rows, now = await _latest_rows(request, conn, settings, tag_id, filters)
     missing = sorted(set(tag_id or []) - {row["tag_id"] for row in rows})
     if missing:
         raise NotFound(f"no tag with id {', '.join(map(str, missing))}", {"tag_id": missing})
     body = [_latest(row, now or row["now"], settings.stale_factor) for row in rows]
-    return json_response(list[LatestValue], body)
+    return json_response(body)
+
+
+def _render(rows: list[dict[str, Any]], now: dt.datetime, stale_factor: float) -> bytes:
+    return json_body([_latest(row, now, stale_factor) for row in rows])

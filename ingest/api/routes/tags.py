@@ -12,7 +12,7 @@ from ingest.api import repository
 from ingest.api.deps import Conn, Settings, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
 from ingest.api.paging import read_page
-from ingest.api.responses import json_response
+from ingest.api.responses import json_response, pick
 from ingest.api.schemas import Reading, Tag, TagId, reading_dict
 
 router = APIRouter(tags=["tags"], responses=ERROR_RESPONSES)
@@ -72,11 +72,11 @@ async def tag_readings(
     tag = await _tag(conn, tag_id)
     page = await read_page(conn, [tag], (window.start, window.end), limit, cursor)
     body = {
-        "tag": tag,
+        "tag": pick(tag, Tag),
         "start": window.start,
         "end": window.end,
         "readings": [reading_dict(row, tag) for _, row in page.rows],
         "truncated": page.next_cursor is not None,
         "next_cursor": page.next_cursor,
     }
-    return json_response(Readings, body)
+    return json_response(body)
