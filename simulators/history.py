@@ -18,7 +18,7 @@ import numpy as np
 __all__ = ["MAX_CELLS", "History"]
 
 _log = logging.getLogger(__name__)
-MAX_CELLS = 40_000_000  # about 0.5 GB of ring; a larger window is cut to fit, with a warning
+MAX_CELLS = 10_000_000  # about 130 MB of ring; a larger window is cut to fit, with a warning
 
 
 class History:

@@ -9,6 +9,7 @@ steps the model several times and publishes the last step (history keeps them al
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import asdict
@@ -30,6 +31,7 @@ __all__ = ["LiveRun", "serve"]
 _log = logging.getLogger(__name__)
 MAX_CATCH_UP_STEPS = 1000
 SAVE_EVERY_WALL_S = 30.0
+STATS_EVERY_WALL_S = 10.0
 
 
 def run_folder(data_dir: Path, t0_us: int, seed: int, kind: str) -> Path:
@@ -93,26 +95,39 @@ class LiveRun:
             len(self.sim.plant.signals),
             self.cfg.speed,
         )
-        start, last_save = time.monotonic(), time.monotonic()
         try:
-            while not stop.is_set():
-                due = start + (self.sim.k + 1) * self.cfg.step_s / self.cfg.speed
-                delay = due - time.monotonic()
-                if delay > 0:
-                    try:
-                        await asyncio.wait_for(stop.wait(), delay)
-                        break
-                    except TimeoutError:
-                        pass
-                behind = int((time.monotonic() - start) * self.cfg.speed / self.cfg.step_s)
-                await self._steps(max(1, min(MAX_CATCH_UP_STEPS, behind - self.sim.k)))
-                if time.monotonic() - last_save > SAVE_EVERY_WALL_S:
-                    last_save = time.monotonic()
-                    await self._save_history()
+            await self._loop(stop)
         finally:
             await self.server.stop()
             await self._save_history()
             self.truth.close(self.sim.plant)
+
+    async def _loop(self, stop: asyncio.Event) -> None:
+        start = last_save = last_stats = time.monotonic()
+        steps_per_wall_s = self.cfg.speed / self.cfg.step_s
+        while not stop.is_set():
+            delay = start + (self.sim.k + 1) / steps_per_wall_s - time.monotonic()
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                    return
+            due = int((time.monotonic() - start) * steps_per_wall_s) - self.sim.k
+            await self._steps(max(1, min(MAX_CATCH_UP_STEPS, due)))
+            now = time.monotonic()
+            if now - last_save > SAVE_EVERY_WALL_S:
+                last_save = now
+                await self._save_history()
+            if now - last_stats > STATS_EVERY_WALL_S:
+                self._log_stats(now - last_stats, due)
+                last_stats = now
+
+    def _log_stats(self, wall_s: float, due: int) -> None:
+        pub = self.server.publisher
+        writes = pub.writes if pub is not None else 0
+        if pub is not None:
+            pub.writes = 0
+        _log.info("published %.0f values/s over %.0f s, step %d, %d steps behind",
+                  writes / wall_s, wall_s, self.sim.k, max(0, due - 1))  # fmt: skip
 
     async def _steps(self, n: int) -> None:
         outs = [self.sim.advance() for _ in range(n)]

@@ -2,8 +2,9 @@
 
 Numeric signals are written every step with their status code and source timestamp; text
 variables (state, lot id, phase, part id) only when they change. Writes go straight to the
-address space (``write_attribute_value``), never through ``Node.write_value``; a written
-``DataValue`` is never mutated afterwards, which is what lets ``fastpath`` skip the copy.
+address space, never through ``Node.write_value``: with ``fast=True`` through
+``fastpath.DirectWriter``, else through ``write_attribute_value``. A written ``DataValue``
+is never mutated afterwards, which is what lets ``fastpath`` skip asyncua's copy.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from datetime import datetime
 
 import numpy as np
 from asyncua import Server, ua
+
+from simulators.opcua.fastpath import DirectWriter
 
 __all__ = ["STATUS_GOOD", "Publisher"]
 
@@ -25,10 +28,16 @@ class Publisher:
     """Publishes numeric vectors and text values to fixed lists of node ids."""
 
     def __init__(
-        self, server: Server, ns: int, numeric_paths: list[str], text_paths: list[str]
+        self,
+        server: Server,
+        ns: int,
+        numeric_paths: list[str],
+        text_paths: list[str],
+        fast: bool = True,
     ) -> None:
         self._aspace = server.iserver.aspace
         self._numeric = [ua.NodeId(p, ns) for p in numeric_paths]
+        self._direct = DirectWriter(self._aspace, self._numeric) if fast else None
         self._text = {p: ua.NodeId(p, ns) for p in text_paths}
         self._status: dict[int, ua.StatusCode] = {STATUS_GOOD: ua.StatusCode(STATUS_GOOD)}
         self.writes = 0
@@ -43,7 +52,6 @@ class Publisher:
         self, ts: datetime, values: np.ndarray, status: np.ndarray, written: np.ndarray
     ) -> None:
         """Write ``values[i]`` with ``status[i]`` at ``ts`` for every ``i`` where ``written``."""
-        write = self._aspace.write_attribute_value
         now = datetime.now(ts.tzinfo)
         double = ua.VariantType.Double
         codes = status.tolist()
@@ -51,7 +59,10 @@ class Publisher:
             if not ok:
                 continue
             dv = ua.DataValue(ua.Variant(value, double), self._status_code(codes[i]), ts, now)
-            await write(self._numeric[i], _VALUE, dv)
+            if self._direct is not None:
+                await self._direct.write(i, dv)
+            else:
+                await self._aspace.write_attribute_value(self._numeric[i], _VALUE, dv)
         self.writes += int(written.sum())
 
     async def publish_text(

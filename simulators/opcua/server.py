@@ -61,6 +61,8 @@ class SimulatorServer:
         """
         if self.cfg.fast_path:
             fastpath.install()
+        else:
+            fastpath.uninstall()
         server = Server(user_manager=PasswordUserManager(self.cfg.users))
         await server.init()
         server.set_endpoint(self.url)
@@ -77,7 +79,11 @@ class SimulatorServer:
         server.iserver.history_manager.set_storage(PublisherHistoryStorage(self.history, self.ns))
         self._event = await self._event_generator(server)
         self.publisher = Publisher(
-            server, self.ns, [s.path for s in self.plant.signals], self.text_paths
+            server,
+            self.ns,
+            [s.path for s in self.plant.signals],
+            self.text_paths,
+            fast=self.cfg.fast_path,
         )
         await before_bind(self.publisher)
         await server.start()
