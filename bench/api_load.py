@@ -14,7 +14,7 @@ concurrent keep-alive clients for each scenario:
 
 Run by hand (not part of the test suite):
 
-    .venv/bin/python bench/api_load.py [--dsn DSN] [--seconds 15] [--keep]
+    .venv/bin/python bench/api_load.py [--dsn DSN] [--seconds 15] [--workers 1] [--keep]
 """
 
 from __future__ import annotations
@@ -25,11 +25,13 @@ import datetime as dt
 import logging
 import os
 import random
+import re
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import numpy as np
@@ -93,31 +95,49 @@ def _runs(end: dt.datetime) -> list[tuple[dict[str, str], dict[str, object]]]:
     ]
 
 
-async def _client(http: httpx.AsyncClient, make, stop_at: float, out: list, errors: list) -> None:
+class _Connection:
+    """A minimal keep-alive HTTP/1.1 GET client, so that the load generator's own CPU (a
+    Python HTTP parser reading 100s of kB per answer) does not become the measurement."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str, params: dict[str, object]) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        target = f"{path}?{urlencode(params, doseq=True)}" if params else path
+        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])
+        return status, await self.reader.readexactly(length)
+
+
+async def _client(port: int, make, stop_at: float, out: list, errors: list) -> None:
+    connection = _Connection(port)
     while time.monotonic() < stop_at:
         path, params = make()
         began = time.perf_counter()
-        response = await http.get(path, params=params)
-        await response.aread()
+        status, _ = await connection.get(path, params)
         elapsed = time.perf_counter() - began
-        if response.status_code == 200:
+        if status == 200:
             out.append(elapsed)
         else:
-            errors.append(response.status_code)
+            errors.append(status)
 
 
-async def _measure(base: str, make, seconds: float) -> dict[str, float]:
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
-        warm: list[float] = []
-        await asyncio.gather(*(_client(http, make, time.monotonic() + 2, warm, []) for _ in
-                               range(CLIENTS)))  # fmt: skip
-        latencies: list[float] = []
-        errors: list[int] = []
-        began = time.monotonic()
-        await asyncio.gather(*(_client(http, make, began + seconds, latencies, errors)
-                               for _ in range(CLIENTS)))  # fmt: skip
-        wall = time.monotonic() - began
+async def _measure(port: int, make, seconds: float) -> dict[str, float]:
+    warm_until = time.monotonic() + 2
+    await asyncio.gather(*(_client(port, make, warm_until, [], []) for _ in range(CLIENTS)))
+    latencies: list[float] = []
+    errors: list[int] = []
+    began = time.monotonic()
+    await asyncio.gather(
+        *(_client(port, make, began + seconds, latencies, errors) for _ in range(CLIENTS))
+    )
+    wall = time.monotonic() - began
     ms = np.array(latencies) * 1000
     return {"n": len(ms), "p50": float(np.percentile(ms, 50)), "p99": float(np.percentile(ms, 99)),
             "rps": len(ms) / wall, "errors": len(errors)}  # fmt: skip
@@ -130,9 +150,9 @@ def _throwaway_database(server_dsn: str) -> tuple[str, str]:
     return name, make_conninfo(**{**conninfo_to_dict(server_dsn), "dbname": name})
 
 
-def _serve(dsn: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+def _serve(dsn: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
     command = [sys.executable, str(Path(__file__).with_name("api_serve.py")), "--port",
-               str(port), "--dsn", dsn]  # fmt: skip
+               str(port), "--dsn", dsn, "--workers", str(workers)]  # fmt: skip
     env = {**os.environ, **env}
     server = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parent.parent)
     for _ in range(200):
@@ -174,6 +194,8 @@ def main() -> int:
     parser.add_argument("--dsn", help="database server; default the embedded one")
     parser.add_argument("--seconds", type=float, default=15.0, help="per scenario")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--only", type=lambda t: t.split(","), help="scenarios, e.g. a,b,b'")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", metavar="DATABASE", help="measure a database kept before")
     args = parser.parse_args()
@@ -187,13 +209,16 @@ def main() -> int:
     try:
         rows, end, load_s = _prepare(dsn) if not args.reuse else _loaded(dsn)
         results = {}
-        for env, scenarios in _runs(end):
-            server = _serve(dsn, args.port, env)
+        for env, every in _runs(end):
+            scenarios = {
+                k: v for k, v in every.items() if not args.only or k.split()[0] in args.only
+            }
+            if not scenarios:
+                continue
+            server = _serve(dsn, args.port, env, args.workers)
             try:
                 for label, make in scenarios.items():
-                    results[label] = asyncio.run(
-                        _measure(f"http://127.0.0.1:{args.port}", make, args.seconds)
-                    )
+                    results[label] = asyncio.run(_measure(args.port, make, args.seconds))
                     logger.info("%s: %s", label, results[label])
             finally:
                 server.terminate()

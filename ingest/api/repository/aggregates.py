@@ -28,7 +28,7 @@ _LEVEL_WIDTHS = {"1m": dt.timedelta(minutes=1), "1h": dt.timedelta(hours=1)}
 
 
 async def _all(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    cur = await conn.cursor(row_factory=dict_row).execute(sql, params)
+    cur = await conn.cursor(row_factory=dict_row, binary=True).execute(sql, params)
     return await cur.fetchall()
 
 

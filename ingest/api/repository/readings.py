@@ -24,7 +24,7 @@ async def readings(
     after: dt.datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Readings of one tag in ``[start, end)`` after ``after`` (exclusive), oldest first."""
-    cur = await conn.cursor(row_factory=dict_row).execute(
+    cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
         "SELECT time, value, value_text, status_code, server_time, time_source FROM reading"
         " WHERE tag_id = %s AND time >= %s AND time > %s AND time < %s ORDER BY time LIMIT %s",
         (tag_id, window[0], after or window[0] - dt.timedelta(microseconds=1), window[1], limit),
@@ -40,7 +40,7 @@ async def latest(
     limit: int,
 ) -> list[dict[str, Any]]:
     """Each chosen tag with its newest reading within ``lookback`` (NULLs when none)."""
-    cur = await conn.cursor(row_factory=dict_row).execute(
+    cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
         "SELECT t.tag_id, t.tag_key, t.name, t.unit, t.stage, t.equipment, t.data_type,"
         " t.expected_interval_s,"
         " r.time, r.value, r.value_text, r.status_code, now() AS now FROM tag t"
@@ -62,7 +62,7 @@ async def interpolation_rows(
 ) -> list[dict[str, Any]]:  # fmt: skip
     """For each grid time in ``[start, end)``: the reading at or before it, and the next one."""
     start, end, step = grid
-    cur = await conn.cursor(row_factory=dict_row).execute(
+    cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
         "SELECT g.t, p.time AS p_time, p.value AS p_value, p.value_text AS p_text,"
         " p.status_code AS p_status, n.time AS n_time, n.value AS n_value,"
         " n.status_code AS n_status"
@@ -123,7 +123,7 @@ async def new_readings(
     conn: AsyncConnection, tag_ids: list[int], after: list[dt.datetime], limit: int
 ) -> list[dict[str, Any]]:
     """Readings of each tag newer than its ``after`` time, oldest first, at most ``limit``."""
-    cur = await conn.cursor(row_factory=dict_row).execute(
+    cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
         "SELECT r.* FROM unnest(%(ids)s::int[], %(after)s::timestamptz[]) AS c(id, after)"
         " CROSS JOIN LATERAL (SELECT tag_id, time, value, value_text, status_code FROM reading"
         "   WHERE tag_id = c.id AND time > c.after ORDER BY time LIMIT %(limit)s) r"

@@ -40,7 +40,7 @@ async def state_tags(
     conn: AsyncConnection, name: str, stage: str | None, equipment: str | None
 ) -> list[dict[str, Any]]:
     """The state tags (by name) of every equipment, optionally of one stage or equipment."""
-    cur = await conn.cursor(row_factory=dict_row).execute(
+    cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
         "SELECT tag_id, stage, equipment FROM tag WHERE name = %(name)s"
         " AND (%(stage)s::text IS NULL OR stage = %(stage)s)"
         " AND (%(equipment)s::text IS NULL OR equipment = %(equipment)s)"
@@ -55,7 +55,7 @@ async def state_seconds(
     stop: dt.datetime, hold: dt.timedelta,
 ) -> list[dict[str, Any]]:  # fmt: skip
     """(tag_id, period start, state or None, seconds) over the periods, up to ``stop``."""
-    cur = await conn.cursor(row_factory=dict_row).execute(
+    cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
         _SECONDS,
         {"ids": tag_ids, "p0": [p[0] for p in periods], "p1": [p[1] for p in periods],
          "start": periods[0][0], "end": stop, "stop": stop, "hold": hold},

@@ -24,7 +24,7 @@ TAG_COLUMNS = """tag_id, tag_key, endpoint, node_id, browse_path, stage, equipme
 
 
 async def _all(conn: AsyncConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
-    cur = await conn.cursor(row_factory=dict_row).execute(sql, params)
+    cur = await conn.cursor(row_factory=dict_row, binary=True).execute(sql, params)
     return await cur.fetchall()
 
 

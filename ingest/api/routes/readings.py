@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from ingest.api import repository
-from ingest.api.deps import Conn, Settings, Tags, Window
+from ingest.api.deps import Conn, Settings, Tags, Window, borrow
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
 from ingest.api.paging import read_page
 from ingest.api.params import status_name
@@ -82,7 +82,7 @@ def _wanted(row: dict[str, Any], ids: set[int] | None, stage: str | None, eq: st
 
 
 async def _latest_rows(
-    request: Request, conn: Conn, settings: Settings, ids: list[int] | None,
+    request: Request, settings: Settings, ids: list[int] | None,
     filters: dict[str, str | None],
 ) -> tuple[list[dict[str, Any]], dt.datetime | None]:  # fmt: skip
     """From the snapshot when it holds every asked tag, else straight from the database."""
@@ -93,14 +93,14 @@ async def _latest_rows(
         if wanted is None or len(chosen) == len(wanted):
             return chosen, now
     lookback = dt.timedelta(days=settings.latest_lookback_days)
-    rows = await repository.latest(conn, ids, filters, lookback, settings.max_latest_tags)
+    async with borrow(request.app.state.pool) as conn:
+        rows = await repository.latest(conn, ids, filters, lookback, settings.max_latest_tags)
     return rows, None
 
 
 @router.get("/latest", response_model=list[LatestValue])
 async def latest(
     request: Request,
-    conn: Conn,
     settings: Settings,
     tag_id: Annotated[list[TagId] | None, Query(description="Tags; all (filtered) if none")] = None,
     stage: str | None = None,
@@ -119,7 +119,7 @@ async def latest(
             lambda rows, now: _render(rows, now, settings.stale_factor)
         )
         return Response(body, media_type="application/json")
-    rows, now = await _latest_rows(request, conn, settings, tag_id, filters)
+    rows, now = await _latest_rows(request, settings, tag_id, filters)
     missing = sorted(set(tag_id or []) - {row["tag_id"] for row in rows})
     if missing:
         raise NotFound(f"no tag with id {', '.join(map(str, missing))}", {"tag_id": missing})
