@@ -17,7 +17,7 @@ from psycopg import AsyncConnection
 
 from ingest.api import repository
 
-__all__ = ["FUNCTIONS", "Summary", "summarize"]
+__all__ = ["FUNCTIONS", "Summary", "bucket_keys", "summarize"]
 
 FUNCTIONS = ("avg", "min", "max", "first", "last", "count")
 _LEVELS = (("1h", dt.timedelta(hours=1)), ("1m", dt.timedelta(minutes=1)))
@@ -26,7 +26,7 @@ _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 @dataclass(frozen=True)
 class Summary:
-    rows: list[dict[str, Any]]
+    buckets: dict[int, str]  # tag id -> JSON array of its buckets, in time order
     sources: list[str]  # "rollup_1h", "rollup_1m", "raw", in time order
 
 
@@ -59,17 +59,41 @@ async def summarize(
     conn: AsyncConnection, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
     width: dt.timedelta, good_only: bool, functions: set[str],
 ) -> Summary:  # fmt: skip
-    """Summary rows (tag_id, time, avg, min, max, first, last, count_good, count_all)."""
+    """Each tag's buckets as JSON: time, the chosen functions (count: count_good, count_all)."""
+    keys = bucket_keys(functions)
     level = rollup_level(window[0], width, good_only, functions)
     split = window[0]
-    rows: list[dict[str, Any]] = []
+    parts: dict[int, list[str]] = {tag_id: [] for tag_id in tag_ids}
     sources: list[str] = []
     if level is not None:
         split = split_point(window, width, await repository.rollup_watermark(conn, level))
     if split > window[0]:
-        rows += await repository.rollup_aggregates(conn, level, tag_ids, (window[0], split), width)
+        rows = await repository.rollup_aggregates(
+            conn, level, tag_ids, (window[0], split), width, keys
+        )
+        _collect(parts, rows)
         sources.append(f"rollup_{level}")
     if split < window[1]:
-        rows += await repository.raw_aggregates(conn, tag_ids, (split, window[1]), width, good_only)
+        rows = await repository.raw_aggregates(
+            conn, tag_ids, (split, window[1]), width, good_only, keys
+        )
+        _collect(parts, rows)
         sources.append("raw")
-    return Summary(rows=rows, sources=sources)
+    return Summary(buckets={k: _join(v) for k, v in parts.items()}, sources=sources)
+
+
+def bucket_keys(functions: set[str]) -> tuple[str, ...]:
+    """The keys of a bucket: time, the functions in their order, count as two counts."""
+    keys = tuple(f for f in FUNCTIONS if f in functions and f != "count")
+    return ("time", *keys, *(("count_good", "count_all") if "count" in functions else ()))
+
+
+def _collect(parts: dict[int, list[str]], rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        parts[row["tag_id"]].append(row["buckets"])
+
+
+def _join(arrays: list[str]) -> str:
+    """JSON arrays (texts) as one array, in order."""
+    inner = [a.strip()[1:-1] for a in arrays if a.strip() not in ("[]", "")]
+    return "[" + ",".join(inner) + "]"

@@ -1,7 +1,9 @@
 """SQL of bucketed summaries: from raw readings, from the roll-ups, and for plots.
 
 Buckets start at ``origin`` (the request's start) and are ``width`` long. "Good" is the
-roll-ups' definition (002): status below 0x40000000 and a value that is not NaN.
+roll-ups' definition (002): status below 0x40000000 and a value that is not NaN. Bucket
+summaries come back as one JSON array per tag, built by PostgreSQL, with the keys the
+caller names (``time`` and a subset of avg, min, max, first, last, count_good, count_all).
 """
 
 from __future__ import annotations
@@ -32,6 +34,34 @@ async def _all(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> list[
     return await cur.fetchall()
 
 
+_BUCKET_KEYS = ("time", "avg", "min", "max", "first", "last", "count_good", "count_all")
+
+
+def _json_field(key: str) -> str:
+    """SQL text of ``"key":value`` for a bucket column ``b.key`` (non-finite floats: null)."""
+    if key == "time":
+        return """'"time":"' || to_char(b.time, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"'"""
+    if key.startswith("count"):
+        return f"""'"{key}":' || coalesce(b.{key}::text, 'null')"""
+    finite = f"CASE WHEN abs(b.{key}) < 'Infinity'::float8 THEN b.{key}::text END"
+    return f"""'"{key}":' || coalesce({finite}, 'null')"""
+
+
+def _json_by_tag(inner: str, keys: tuple[str, ...]) -> str:
+    """``inner`` (rows of tag_id and bucket columns) as (tag_id, JSON array text) rows.
+
+    The JSON is written as text (times in UTC, the session's zone): several times faster
+    than ``json_build_object`` per bucket, which spent ~10 µs a row on this machine.
+    """
+    if not set(keys) <= set(_BUCKET_KEYS):
+        raise ValueError(f"unknown bucket keys {keys}")
+    fields = " || ',' || ".join(_json_field(key) for key in keys)
+    return (
+        f"SELECT b.tag_id, '[' || string_agg('{{' || {fields} || '}}', ',' ORDER BY b.time)"
+        f" || ']' AS buckets FROM ({inner}) b GROUP BY b.tag_id"
+    )
+
+
 def _params(
     window: tuple[dt.datetime, dt.datetime], width: dt.timedelta, **more: Any
 ) -> dict[str, Any]:
@@ -40,26 +70,29 @@ def _params(
 
 async def raw_aggregates(
     conn: AsyncConnection, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
-    width: dt.timedelta, good_only: bool,
+    width: dt.timedelta, good_only: bool, keys: tuple[str, ...],
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """Per tag and bucket: avg, min, max, first, last of the values, counts good and all."""
+    """Per tag, its buckets' avg, min, max, first, last of the values, counts good and all."""
     ok = GOOD if good_only else USABLE
     return await _all(
         conn,
-        "SELECT tag_id, time_bucket(%(width)s, time, origin => %(origin)s) AS time,"
-        f" avg(value) FILTER (WHERE {ok}) AS avg, min(value) FILTER (WHERE {ok}) AS min,"
-        f" max(value) FILTER (WHERE {ok}) AS max, first(value, time) FILTER (WHERE {ok})"
-        f" AS first, last(value, time) FILTER (WHERE {ok}) AS last,"
-        f" count(*) FILTER (WHERE {GOOD}) AS count_good, count(*) AS count_all"
-        " FROM reading WHERE tag_id = ANY(%(ids)s) AND time >= %(start)s AND time < %(end)s"
-        " GROUP BY 1, 2 ORDER BY 1, 2",
+        _json_by_tag(
+            "SELECT tag_id, time_bucket(%(width)s, time, origin => %(origin)s) AS time,"
+            f" avg(value) FILTER (WHERE {ok}) AS avg, min(value) FILTER (WHERE {ok}) AS min,"
+            f" max(value) FILTER (WHERE {ok}) AS max, first(value, time) FILTER (WHERE {ok})"
+            f" AS first, last(value, time) FILTER (WHERE {ok}) AS last,"
+            f" count(*) FILTER (WHERE {GOOD}) AS count_good, count(*) AS count_all"
+            " FROM reading WHERE tag_id = ANY(%(ids)s) AND time >= %(start)s AND time < %(end)s"
+            " GROUP BY 1, 2",
+            keys,
+        ),
         _params(window, width, ids=tag_ids),
     )
 
 
 async def rollup_aggregates(
     conn: AsyncConnection, level: str, tag_ids: list[int],
-    window: tuple[dt.datetime, dt.datetime], width: dt.timedelta,
+    window: tuple[dt.datetime, dt.datetime], width: dt.timedelta, keys: tuple[str, ...],
 ) -> list[dict[str, Any]]:  # fmt: skip
     """The same summaries (without ``first``) from the ``level`` roll-up, re-bucketed when
     the buckets are wider than the level's (the caller aligns them on the level's)."""
@@ -67,20 +100,26 @@ async def rollup_aggregates(
     if width == _LEVEL_WIDTHS[level]:
         return await _all(
             conn,
-            "SELECT tag_id, bucket AS time, avg, min, max, NULL::float8 AS first, last,"
-            f" count_good, count_all FROM {table} WHERE tag_id = ANY(%(ids)s)"
-            " AND bucket >= %(start)s AND bucket < %(end)s ORDER BY tag_id, bucket",
+            _json_by_tag(
+                "SELECT tag_id, bucket AS time, avg, min, max, NULL::float8 AS first, last,"
+                f" count_good, count_all FROM {table} WHERE tag_id = ANY(%(ids)s)"
+                " AND bucket >= %(start)s AND bucket < %(end)s",
+                keys,
+            ),
             _params(window, width, ids=tag_ids),
         )
     return await _all(
         conn,
-        "SELECT tag_id, time_bucket(%(width)s, bucket, origin => %(origin)s) AS time,"
-        " sum(avg * count_good) / nullif(sum(count_good), 0) AS avg, min(min) AS min,"
-        " max(max) AS max, NULL::float8 AS first,"
-        " last(last, bucket) FILTER (WHERE count_good > 0) AS last,"
-        " sum(count_good)::bigint AS count_good, sum(count_all)::bigint AS count_all"
-        f" FROM {table} WHERE tag_id = ANY(%(ids)s) AND bucket >= %(start)s"
-        " AND bucket < %(end)s GROUP BY 1, 2 ORDER BY 1, 2",
+        _json_by_tag(
+            "SELECT tag_id, time_bucket(%(width)s, bucket, origin => %(origin)s) AS time,"
+            " sum(avg * count_good) / nullif(sum(count_good), 0) AS avg, min(min) AS min,"
+            " max(max) AS max, NULL::float8 AS first,"
+            " last(last, bucket) FILTER (WHERE count_good > 0) AS last,"
+            " sum(count_good)::bigint AS count_good, sum(count_all)::bigint AS count_all"
+            f" FROM {table} WHERE tag_id = ANY(%(ids)s) AND bucket >= %(start)s"
+            " AND bucket < %(end)s GROUP BY 1, 2",
+            keys,
+        ),
         _params(window, width, ids=tag_ids),
     )
 

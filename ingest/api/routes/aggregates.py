@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
@@ -13,7 +12,7 @@ from ingest.api.aggregation import FUNCTIONS, summarize
 from ingest.api.deps import Conn, Settings, Tags, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest
 from ingest.api.params import parse_duration
-from ingest.api.responses import json_response, pick
+from ingest.api.responses import json_body, pick
 from ingest.api.schemas import TagRef
 
 router = APIRouter(tags=["aggregates"], responses=ERROR_RESPONSES)
@@ -57,10 +56,6 @@ def _functions(text: str) -> set[str]:
     return names
 
 
-def _bucket(row: dict, columns: tuple[str, ...]) -> dict:
-    return {column: row[column] for column in columns}
-
-
 @router.get("/aggregates", response_model=Aggregates, response_model_exclude_none=False)
 async def aggregates(
     conn: Conn,
@@ -86,18 +81,18 @@ async def aggregates(
         )
     ids = [tag["tag_id"] for tag in tags]
     summary = await summarize(conn, ids, (window.start, window.end), width, good_only, wanted)
-    columns = ("time", *sorted(wanted - {"count"}))
-    columns += ("count_good", "count_all") if "count" in wanted else ()
-    by_tag: dict[int, list[dict]] = defaultdict(list)
-    for row in sorted(summary.rows, key=lambda r: (r["tag_id"], r["time"])):
-        by_tag[row["tag_id"]].append(_bucket(row, columns))
-    body = {
+    head = {
         "start": window.start,
         "end": window.end,
         "bucket_s": width.total_seconds(),
         "good_only": good_only,
         "functions": [f for f in FUNCTIONS if f in wanted],
         "sources": summary.sources,
-        "series": [{"tag": pick(tag, TagRef), "buckets": by_tag[tag["tag_id"]]} for tag in tags],
     }
-    return json_response(body)
+    series = [
+        b'{"tag":%s,"buckets":%s}'
+        % (json_body(pick(tag, TagRef)), summary.buckets[tag["tag_id"]].encode())
+        for tag in tags
+    ]
+    body = json_body(head)[:-1] + b',"series":[' + b",".join(series) + b"]}"
+    return Response(body, media_type="application/json")
