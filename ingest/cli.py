@@ -29,9 +29,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _configure_logging(level: str) -> None:
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # asyncua logs every publish response in full at INFO: far too much for an operator.
-    for noisy in ("asyncua",):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # asyncua logs every publish response in full at INFO, and psycopg's pool every failed
+    # reconnect while the database is away: the service says the same once, in its words.
+    quieter = {"asyncua": logging.WARNING, "psycopg.pool": logging.ERROR, "psycopg": logging.ERROR}
+    for name, floor in quieter.items():
+        logging.getLogger(name).setLevel(max(floor, logging.getLevelName(level)))
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="record OPC UA servers into TimescaleDB")
     _add_source_options(run)
     run.add_argument("--metrics-port", type=int, help="Prometheus port (0: off; default 9464)")
+    run.add_argument("--spool-dir", type=Path, help="where readings wait while the DB is away")
     run.set_defaults(handler=_run)
 
     check = commands.add_parser("check", help="list the nodes a config resolves, write nothing")
@@ -80,6 +83,8 @@ def _load_settings(args: argparse.Namespace):
     overrides: dict[str, object] = {"dsn": args.dsn}
     if getattr(args, "metrics_port", None) is not None:
         overrides["metrics_port"] = args.metrics_port
+    if getattr(args, "spool_dir", None) is not None:
+        overrides["writer"] = {"spool_dir": args.spool_dir}
     if args.endpoint:
         extra = {"namespace_uri": args.namespace_uri} if args.namespace_uri else {}
         overrides["endpoint"] = [{"url": url, **extra} for url in args.endpoint]

@@ -131,8 +131,17 @@ class EndpointSettings(_Strict):
 class SubscriptionSettings(_Strict):
     sampling_interval_ms: float = Field(default=100.0, ge=0, le=3_600_000)
     publishing_interval_ms: float = Field(default=200.0, gt=0, le=3_600_000)
-    queue_size: int = Field(default=100, ge=1, le=100_000, description="Per monitored item")
+    queue_size: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Per monitored item: holds a server's burst until it is published",
+    )
     max_items_per_request: int = Field(default=1000, ge=1, le=100_000)
+    trigger: Literal["status", "status_value", "status_value_timestamp"] = Field(
+        default="status_value_timestamp",
+        description="What makes a notification; with the timestamp, repeated values count",
+    )
 
 
 class WriterSettings(_Strict):

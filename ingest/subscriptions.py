@@ -24,6 +24,11 @@ logger = logging.getLogger(__name__)
 _MIN_QUEUE = 100_000
 # Our client handles start far above asyncua's own counter (200 upwards, used for events).
 _HANDLES = itertools.count(10_000_000)
+_TRIGGER = {
+    "status": ua.DataChangeTrigger.Status,
+    "status_value": ua.DataChangeTrigger.StatusValue,
+    "status_value_timestamp": ua.DataChangeTrigger.StatusValueTimestamp,
+}
 _DEADBAND_TYPE = {"absolute": ua.DeadbandType.Absolute, "percent": ua.DeadbandType.Percent}
 
 
@@ -80,12 +85,14 @@ def _request(
     parameters.SamplingInterval = settings.sampling_interval_ms
     parameters.QueueSize = settings.queue_size
     parameters.DiscardOldest = True
-    if deadband is not None and _is_numeric(tag):
-        parameters.Filter = ua.DataChangeFilter(
-            Trigger=ua.DataChangeTrigger.StatusValueTimestamp,
-            DeadbandType=_DEADBAND_TYPE[deadband.type],
-            DeadbandValue=deadband.value,
-        )
+    # Every write with a new source timestamp is a value to record, even when it repeats the
+    # last value: the server's default trigger (status or value) would drop repeats.
+    has_deadband = deadband is not None and _is_numeric(tag)
+    parameters.Filter = ua.DataChangeFilter(
+        Trigger=_TRIGGER[settings.trigger],
+        DeadbandType=_DEADBAND_TYPE[deadband.type] if has_deadband else ua.DeadbandType.None_,
+        DeadbandValue=deadband.value if has_deadband else 0.0,
+    )
     request = ua.MonitoredItemCreateRequest()
     request.ItemToMonitor = item
     request.MonitoringMode = ua.MonitoringMode.Reporting

@@ -12,8 +12,8 @@ _UPSERT = """
 INSERT INTO tag (tag_key, endpoint, namespace_uri, node_id, browse_path, stage, equipment,
                  name, unit, unit_id, eu_low, eu_high, data_type, description)
 VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (tag_key) DO UPDATE SET
-    endpoint = EXCLUDED.endpoint, browse_path = EXCLUDED.browse_path,
+ON CONFLICT (endpoint, tag_key) DO UPDATE SET
+    browse_path = EXCLUDED.browse_path,
     stage = EXCLUDED.stage, equipment = EXCLUDED.equipment, name = EXCLUDED.name,
     unit = EXCLUDED.unit, unit_id = EXCLUDED.unit_id, eu_low = EXCLUDED.eu_low,
     eu_high = EXCLUDED.eu_high, data_type = EXCLUDED.data_type,
@@ -22,7 +22,7 @@ ON CONFLICT (tag_key) DO UPDATE SET
 
 
 async def register_tags(conn: psycopg.AsyncConnection, tags: list[TagInfo]) -> dict[str, int]:
-    """Insert or update ``tags``; return their ids by tag key."""
+    """Insert or update ``tags`` (all of one endpoint); return their ids by tag key."""
     params = [
         (
             tag.tag_key,
@@ -45,6 +45,7 @@ async def register_tags(conn: psycopg.AsyncConnection, tags: list[TagInfo]) -> d
     async with conn.transaction(), conn.cursor() as cur:
         await cur.executemany(_UPSERT, params)
         await cur.execute(
-            "SELECT tag_key, tag_id FROM tag WHERE tag_key = ANY(%s)", ([t.tag_key for t in tags],)
+            "SELECT tag_key, tag_id FROM tag WHERE endpoint = %s AND tag_key = ANY(%s)",
+            (tags[0].endpoint, [t.tag_key for t in tags]),
         )
         return dict(await cur.fetchall())

@@ -81,7 +81,8 @@ class BatchWriter:
         """Write until ``stop`` is set, then store or spool everything still buffered."""
         try:
             while not stop.is_set():
-                await self._wait_for_batch(stop)
+                if not self._replaying():
+                    await self._wait_for_batch(stop)
                 await self.flush_once()
             while len(self._buffer):
                 if not await self.flush_once() and self._conn is None:
@@ -91,6 +92,10 @@ class BatchWriter:
         finally:
             if self._conn is not None:
                 await self._conn.close()
+
+    def _replaying(self) -> bool:
+        """A spool to replay and a database to take it: no waiting between steps."""
+        return self._conn is not None and len(self.spool) > 0
 
     async def _wait_for_batch(self, stop: asyncio.Event) -> None:
         deadline = time.monotonic() + self._flush_interval_s

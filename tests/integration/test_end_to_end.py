@@ -4,14 +4,11 @@ TimescaleDB, the API as a process, and the twin's command line."""
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ import psycopg
 import pytest
 
 from tests.conftest import free_tcp_port
+from tests.integration.processes import Process, get_json, port_open, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "urn:magnetline:simulator"
@@ -26,58 +24,6 @@ STAGES = ("Separation", "Sintering", "Magnetization")
 TRIPPED = "Line1.Sintering.Furnace1"
 FAILING_SENSOR = "Line1.Separation.Bank1.Temperature"
 BAD_SENSOR_FAILURE = 0x808C0000
-
-
-def _wait(what: str, check: Callable[[], Any], timeout_s: float) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.3)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _get(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.load(response)
-
-
-class Process:
-    """A project command line run as a child process, logging to a file."""
-
-    def __init__(self, log_path: Path, *args: str, dsn: str) -> None:
-        self.log_path = log_path
-        env = {**os.environ, "MAGNETLINE_DSN": dsn, "PYTHONUNBUFFERED": "1"}
-        with log_path.open("w") as log:
-            self.popen = subprocess.Popen(
-                [sys.executable, "-m", *args],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def alive(self) -> bool:
-        if self.popen.poll() is not None:
-            raise AssertionError(f"exited {self.popen.returncode}:\n{self.log_path.read_text()}")
-        return True
-
-    def interrupt(self, timeout_s: float = 20) -> int:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGINT)
-            try:
-                self.popen.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
-        return self.popen.returncode
 
 
 @pytest.fixture
@@ -106,7 +52,7 @@ def line(tmp_path: Path, db_dsn: str) -> Iterator[dict[str, Any]]:
     )
     processes = [simulator]
     try:
-        _wait("the OPC UA server", lambda: simulator.alive() and _port_open(opc_port), 60)
+        wait_for("the OPC UA server", lambda: simulator.alive() and port_open(opc_port), 60)
         ingest = Process(
             tmp_path / "ingest.log",
             "ingest",
@@ -159,7 +105,7 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
     through the API, the service stops cleanly having written every notification, and the
     twin predicts both routes."""
     dsn = line["dsn"]
-    counts = _wait(
+    counts = wait_for(
         "readings of every stage",
         lambda: (
             line["ingest"].alive()
@@ -185,27 +131,31 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
     assert good > 0
 
     api = line["api_url"]
-    _wait("the API", lambda: line["api"].alive() and _port_open(line["api_port"]), 60)
-    health = _wait(
+    wait_for("the API", lambda: line["api"].alive() and port_open(line["api_port"]), 60)
+    health = wait_for(
         "the ingest service to report itself running",
         lambda: (
-            (h := _get(f"{api}/health"))["ingest"] and h["ingest"][0]["state"] == "running" and h
+            (h := get_json(f"{api}/health"))["ingest"]
+            and h["ingest"][0]["state"] == "running"
+            and h
         ),
         30,
     )
     assert health["status"] == "ok" and health["timescaledb"].startswith("2.")
     for stage in STAGES:
-        tags = _get(f"{api}/tags?stage={stage}")
+        tags = get_json(f"{api}/tags?stage={stage}")
         assert tags and all(tag["stage"] == stage for tag in tags)
         with_unit = next(tag for tag in tags if tag["unit"])
-        body = _wait(
+        body = wait_for(
             f"readings of {with_unit['tag_key']} through the API",
             lambda tag=with_unit: _readings_via_api(api, tag["tag_id"]),
             30,
         )
         assert all("status_code" in reading for reading in body["readings"])
 
-    _wait("the trip event and the failing sensor's Bad status", lambda: _faults_recorded(dsn), 60)
+    wait_for(
+        "the trip event and the failing sensor's Bad status", lambda: _faults_recorded(dsn), 60
+    )
     with psycopg.connect(dsn) as conn:
         lots = conn.execute("SELECT count(*), count(mass_in_kg) FROM lot").fetchone()
     assert lots[0] >= 1 and lots[0] == lots[1]
@@ -263,5 +213,5 @@ def _readings_via_api(api: str, tag_id: int) -> dict[str, Any] | None:
     now = time.time()
     start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 86400))
     end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 30 * 86400))
-    body = _get(f"{api}/tags/{tag_id}/readings?start={start}&end={end}")
+    body = get_json(f"{api}/tags/{tag_id}/readings?start={start}&end={end}")
     return body if body["readings"] else None
