@@ -128,14 +128,14 @@ async def _client(port: int, make, stop_at: float, out: list, errors: list) -> N
             errors.append(status)
 
 
-async def _measure(port: int, make, seconds: float) -> dict[str, float]:
+async def _measure(port: int, make, seconds: float, clients: int) -> dict[str, float]:
     warm_until = time.monotonic() + 2
-    await asyncio.gather(*(_client(port, make, warm_until, [], []) for _ in range(CLIENTS)))
+    await asyncio.gather(*(_client(port, make, warm_until, [], []) for _ in range(clients)))
     latencies: list[float] = []
     errors: list[int] = []
     began = time.monotonic()
     await asyncio.gather(
-        *(_client(port, make, began + seconds, latencies, errors) for _ in range(CLIENTS))
+        *(_client(port, make, began + seconds, latencies, errors) for _ in range(clients))
     )
     wall = time.monotonic() - began
     ms = np.array(latencies) * 1000
@@ -195,6 +195,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15.0, help="per scenario")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--clients", type=int, default=CLIENTS, help="concurrent clients")
     parser.add_argument("--only", type=lambda t: t.split(","), help="scenarios, e.g. a,b,b'")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", metavar="DATABASE", help="measure a database kept before")
@@ -218,7 +219,9 @@ def main() -> int:
             server = _serve(dsn, args.port, env, args.workers)
             try:
                 for label, make in scenarios.items():
-                    results[label] = asyncio.run(_measure(args.port, make, args.seconds))
+                    results[label] = asyncio.run(
+                        _measure(args.port, make, args.seconds, args.clients)
+                    )
                     logger.info("%s: %s", label, results[label])
             finally:
                 server.terminate()
