@@ -4,7 +4,8 @@ The roll-ups hold Good-only avg, min, max, last and counts per minute and per ho
 before their watermark (``rollup_state.complete_until``). A request fits them when it asks
 for Good values only, does not ask for ``first`` (the roll-ups do not keep it), and its
 buckets are whole minutes (or hours) starting on a whole minute (or hour). Then the buckets
-before the watermark come from the roll-up and the rest from ``reading``.
+before the watermark come from the roll-up (through the cache of final buckets, see
+``bucket_cache.py``) and the rest from ``reading``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from ingest.api import repository
+from ingest.api.bucket_cache import FinalBuckets
 
 __all__ = ["FUNCTIONS", "Summary", "bucket_keys", "summarize"]
 
@@ -57,7 +59,7 @@ def split_point(
 
 async def summarize(
     conn: AsyncConnection, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
-    width: dt.timedelta, good_only: bool, functions: set[str],
+    width: dt.timedelta, good_only: bool, functions: set[str], cache: FinalBuckets,
 ) -> Summary:  # fmt: skip
     """Each tag's buckets as JSON: time, the chosen functions (count: count_good, count_all)."""
     keys = bucket_keys(functions)
@@ -65,13 +67,21 @@ async def summarize(
     split = window[0]
     parts: dict[int, list[str]] = {tag_id: [] for tag_id in tag_ids}
     sources: list[str] = []
-    if level is not None:
-        split = split_point(window, width, await repository.rollup_watermark(conn, level))
+    state = None if level is None else await repository.rollup_watermark(conn, level)
+    if state is not None:
+        split = split_point(window, width, state[0])
     if split > window[0]:
-        rows = await repository.rollup_aggregates(
-            conn, level, tag_ids, (window[0], split), width, keys
-        )
-        _collect(parts, rows)
+        key = (level, tuple(tag_ids), window[0], split, width, keys, state[1])
+        final = cache.get(key)
+        if final is None:
+            rows = await repository.rollup_aggregates(
+                conn, level, tag_ids, (window[0], split), width, keys
+            )
+            final = {tag_id: [] for tag_id in tag_ids}
+            _collect(final, rows)
+            cache.put(key, final)
+        for tag_id, arrays in final.items():
+            parts[tag_id] += arrays
         sources.append(f"rollup_{level}")
     if split < window[1]:
         rows = await repository.raw_aggregates(

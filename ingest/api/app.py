@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from psycopg_pool import AsyncConnectionPool
 
+from ingest.api.bucket_cache import FinalBuckets
 from ingest.api.errors import ERROR_RESPONSES, install_error_handlers
 from ingest.api.routes import (
     aggregates,
@@ -63,6 +64,7 @@ def create_app(settings: ApiSettings, dsn: str) -> FastAPI:
         app.state.pool = pool
         app.state.settings = settings
         app.state.latest = LatestSnapshot(pool, settings)
+        app.state.final_buckets = FinalBuckets(int(settings.aggregate_cache_mb * 1e6))
         try:
             yield
         finally:

@@ -34,6 +34,9 @@ class ApiSettings(BaseSettings):
     running_states: list[str] = Field(default=["running"], description="States counted as up")
     stale_factor: float = Field(default=3.0, gt=0, description="Stale past N expected intervals")
     latest_cache_s: float = Field(default=1.0, ge=0, description="Snapshot age; 0: no cache")
+    aggregate_cache_mb: float = Field(
+        default=64.0, ge=0, description="Memory for final roll-up buckets; 0: no cache"
+    )
     latest_lookback_days: float = Field(default=31.0, gt=0, description="Latest looks this far")
     hold_days: float = Field(default=7.0, gt=0, description="Interpolation looks this far")
     stream_poll_s: float = Field(default=1.0, gt=0, le=60)

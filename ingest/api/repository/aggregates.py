@@ -124,12 +124,16 @@ async def rollup_aggregates(
     )
 
 
-async def rollup_watermark(conn: AsyncConnection, level: str) -> dt.datetime | None:
-    """Up to where the ``level`` roll-up is final, or None when it has never run."""
+async def rollup_watermark(
+    conn: AsyncConnection, level: str
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """(complete_until, updated_at) of the ``level`` roll-up, or None when it never ran."""
     rows = await _all(
-        conn, "SELECT complete_until FROM rollup_state WHERE level = %(level)s", {"level": level}
+        conn,
+        "SELECT complete_until, updated_at FROM rollup_state WHERE level = %(level)s",
+        {"level": level},
     )
-    return rows[0]["complete_until"] if rows else None
+    return (rows[0]["complete_until"], rows[0]["updated_at"]) if rows else None
 
 
 async def plot_summary(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from ingest.api.aggregation import FUNCTIONS, summarize
@@ -58,6 +58,7 @@ def _functions(text: str) -> set[str]:
 
 @router.get("/aggregates", response_model=Aggregates, response_model_exclude_none=False)
 async def aggregates(
+    request: Request,
     conn: Conn,
     settings: Settings,
     tags: Tags,
@@ -80,7 +81,10 @@ async def aggregates(
             {"hint": "use a wider bucket, a shorter range or fewer tags"},
         )
     ids = [tag["tag_id"] for tag in tags]
-    summary = await summarize(conn, ids, (window.start, window.end), width, good_only, wanted)
+    cache = request.app.state.final_buckets
+    summary = await summarize(
+        conn, ids, (window.start, window.end), width, good_only, wanted, cache
+    )
     head = {
         "start": window.start,
         "end": window.end,
