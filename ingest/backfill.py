@@ -21,8 +21,11 @@ __all__ = ["HistoryBatch", "read_history"]
 
 logger = logging.getLogger(__name__)
 
-_NODES_PER_CALL = 100
-_VALUES_PER_NODE = 10_000  # per response; continuation points fetch the rest
+# Small responses (at most 20,000 values) keep the server answering everything else, the
+# session's keep-alive included, while it serves a long backfill; continuation points
+# fetch the rest.
+_NODES_PER_CALL = 20
+_VALUES_PER_NODE = 1000
 
 
 @dataclass

@@ -83,7 +83,9 @@ class EndpointCollector:
         self._lot_stage: dict[ua.NodeId, str | None] = {}
         self._event_types: dict[ua.NodeId, str] = {}
         self._limits = DEFAULT_LIMITS
-        self._recovery = GapRecovery(endpoint.label, pool, buffer)
+        self._recovery = GapRecovery(
+            endpoint.label, pool, buffer, dt.timedelta(seconds=endpoint.backfill_overlap_s)
+        )
         self._quarantine = Quarantine(endpoint.label, endpoint.quarantine_retry_s)
         self._backfill: asyncio.Task | None = None
         self.status = CollectorState()

@@ -25,13 +25,16 @@ logger = logging.getLogger(__name__)
 
 SESSION_ERRORS = (OSError, TimeoutError, ConnectionError, ua.UaError)
 _REQUEST_TIMEOUT_S = 10
+# asyncua probes the server this often and gives the probe as long to answer; its default
+# (1 s) declares a busy server (a long HistoryRead, a burst) lost and drops the session.
+_WATCHDOG_S = 10.0
 _FIRST_RETRY_S = 0.5
 _MAX_RETRY_S = 10.0
 
 
 async def open_client(endpoint: EndpointSettings) -> Client:
     """A connected client for ``endpoint`` (raises one of SESSION_ERRORS)."""
-    client = Client(endpoint.url, timeout=_REQUEST_TIMEOUT_S)
+    client = Client(endpoint.url, timeout=_REQUEST_TIMEOUT_S, watchdog_intervall=_WATCHDOG_S)
     client.application_uri = "urn:magnetline:ingest"
     if endpoint.username:
         client.set_user(endpoint.username)

@@ -32,8 +32,11 @@ _DATABASE_ERRORS = (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceErro
 class GapRecovery:
     """Finds and fills one endpoint's gaps."""
 
-    def __init__(self, endpoint: str, pool: AsyncConnectionPool, buffer: RowBuffer) -> None:
+    def __init__(
+        self, endpoint: str, pool: AsyncConnectionPool, buffer: RowBuffer, overlap: dt.timedelta
+    ) -> None:
         self._endpoint = endpoint
+        self._overlap = overlap
         self._pool = pool
         self._buffer = buffer
         self.gaps_recorded = 0
@@ -42,15 +45,17 @@ class GapRecovery:
     async def resume_point(
         self, seen: dt.datetime | None, tag_ids: list[int]
     ) -> dt.datetime | None:
-        """Where this endpoint's data stopped: what we saw last, else what is stored."""
-        if seen is not None:
-            return seen
-        try:
-            async with self._pool.connection(timeout=5) as conn:
-                return await last_stored_time(conn, tag_ids)
-        except _DATABASE_ERRORS as exc:
-            logger.warning("%s: cannot look up where data stopped: %s", self._endpoint, exc)
-            return None
+        """Where this endpoint's data stopped (what we saw last, else what is stored), less
+        the overlap: the newest value of one tag does not mean every other tag's values up
+        to it arrived (a publish response carries each item's queue in turn, and a crash
+        leaves the last batch uncommitted). The overlap is read again; repeats are skipped."""
+        if seen is None:
+            try:
+                async with self._pool.connection(timeout=5) as conn:
+                    seen = await last_stored_time(conn, tag_ids)
+            except _DATABASE_ERRORS as exc:
+                logger.warning("%s: cannot look up where data stopped: %s", self._endpoint, exc)
+        return seen - self._overlap if seen is not None else None
 
     async def recover(
         self,

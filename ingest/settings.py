@@ -75,6 +75,12 @@ class EndpointSettings(_Strict):
     exclude: list[str] = Field(default=[], description="Browse-path globs to leave out")
     nodes: list[str] = Field(default=[], description="Explicit node ids, nsu=<uri>;s=<id>")
     deadband: DeadbandSettings | None = None
+    backfill_overlap_s: float = Field(
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description="Data time before a gap read again from history, to catch values in flight",
+    )
     quarantine_retry_s: float = Field(
         default=60.0, gt=0, le=86_400, description="Try failed nodes again this often"
     )
