@@ -7,7 +7,8 @@ concurrent keep-alive clients for each scenario:
 
   a  one tag, one day, 1-minute buckets (roll-ups up to 2 minutes ago, raw after)
   a' the same from raw readings only (good_only=false does not fit the roll-ups)
-  b  latest values of all 1,000 tags (b': with the 1 s snapshot turned off)
+  b  latest values of all 1,000 tags
+  a0, b0: a and b with the final-bucket cache and the latest snapshot turned off
   c  a page of 1,000 raw readings of one tag
   d  a one-day CSV export of one 1 Hz tag (86,400 rows)
   e  plot values of one 1 Hz tag over a week at 1,000 intervals
@@ -83,14 +84,19 @@ def _scenarios(end: dt.datetime) -> dict[str, object]:
 
 
 def _runs(end: dt.datetime) -> list[tuple[dict[str, str], dict[str, object]]]:
-    """(server environment, scenarios): defaults first, then without the latest snapshot."""
+    """(server environment, scenarios): defaults first, then without the caches."""
     scenarios = _scenarios(end)
-    uncached = "b' latest values of 1,000 tags, no snapshot (latest_cache_s=0)"
+    uncached_a = "a0 a without the final-bucket cache (aggregate_cache_mb=0)"
+    uncached_b = "b0 b without the snapshot (latest_cache_s=0)"
+    no_caches = {"MAGNETLINE_API_LATEST_CACHE_S": "0", "MAGNETLINE_API_AGGREGATE_CACHE_MB": "0"}
     return [
         ({}, scenarios),
         (
-            {"MAGNETLINE_API_LATEST_CACHE_S": "0"},
-            {uncached: scenarios["b  latest values of 1,000 tags"]},
+            no_caches,
+            {
+                uncached_a: scenarios["a  aggregates, 1 tag, 1 day, 1-min buckets"],
+                uncached_b: scenarios["b  latest values of 1,000 tags"],
+            },
         ),
     ]
 
@@ -196,7 +202,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--clients", type=int, default=CLIENTS, help="concurrent clients")
-    parser.add_argument("--only", type=lambda t: t.split(","), help="scenarios, e.g. a,b,b'")
+    parser.add_argument("--only", type=lambda t: t.split(","), help="scenarios, e.g. a,b,a0")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", metavar="DATABASE", help="measure a database kept before")
     args = parser.parse_args()

@@ -48,7 +48,7 @@ async def _connection(request: Request) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
-def _settings(request: Request) -> ApiSettings:
+async def _settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
@@ -66,7 +66,7 @@ class TimeWindow:
         return self.end - self.start
 
 
-def _window(
+async def _window(
     settings: Settings,
     start: Annotated[AwareDatetime, Query(description="Inclusive start, ISO 8601 with zone")],
     end: Annotated[AwareDatetime, Query(description="Exclusive end, ISO 8601 with zone")],
