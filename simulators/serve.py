@@ -29,7 +29,7 @@ from simulators.simulation import Simulation, StepOutput
 __all__ = ["LiveRun", "serve"]
 
 _log = logging.getLogger(__name__)
-MAX_CATCH_UP_STEPS = 1000
+MAX_WRITES_PER_ITERATION = 50_000  # keeps the loop answering SIGTERM when far behind
 SAVE_EVERY_WALL_S = 30.0
 STATS_EVERY_WALL_S = 10.0
 
@@ -57,8 +57,8 @@ class LiveRun:
         self._load_history()
         self.server = SimulatorServer(cfg, self.sim.plant, self.history, text_paths)
         self._down_until = 0.0
+        self._max_catch_up = max(1, MAX_WRITES_PER_ITERATION // len(self.sim.plant.signals))
         self.truth: GroundTruth | None = None
-        self._saving: asyncio.Task | None = None
 
     def _ground_truth(self) -> GroundTruth:
         cfg = self.cfg
@@ -112,7 +112,7 @@ class LiveRun:
                     await asyncio.wait_for(stop.wait(), delay)
                     return
             due = int((time.monotonic() - start) * steps_per_wall_s) - self.sim.k
-            await self._steps(max(1, min(MAX_CATCH_UP_STEPS, due)))
+            await self._steps(max(1, min(self._max_catch_up, due)))
             now = time.monotonic()
             if now - last_save > SAVE_EVERY_WALL_S:
                 last_save = now

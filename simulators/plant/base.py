@@ -66,10 +66,6 @@ class Equipment:
             spec.name: (False if spec.kind == "bool" else "") for spec in self.TEXTS
         }
 
-    def set(self, name: str, value: float) -> None:
-        """Set one true signal value by name."""
-        self.values[self._index[name]] = value
-
     def get(self, name: str) -> float:
         """One true signal value by name."""
         return float(self.values[self._index[name]])

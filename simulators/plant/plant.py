@@ -80,11 +80,3 @@ class Plant:
             texts["State"] = eq.state
             out.extend(texts[s.name] for s in eq.TEXTS)
         return out
-
-    def equipment_by_path(self, path: str) -> Equipment:
-        """Look an equipment up by its dotted path; unknown paths list a few known ones."""
-        for eq in self.equipment:
-            if eq.path == path:
-                return eq
-        known = ", ".join(eq.path for eq in self.equipment[:6])
-        raise KeyError(f"unknown equipment {path!r}; known include: {known}, ...")
