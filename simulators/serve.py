@@ -111,6 +111,8 @@ class LiveRun:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
                     return
+            else:  # behind: still let clients' requests and publish responses through
+                await asyncio.sleep(0)
             due = int((time.monotonic() - start) * steps_per_wall_s) - self.sim.k
             await self._steps(max(1, min(self._max_catch_up, due)))
             now = time.monotonic()

@@ -64,7 +64,9 @@ class PublisherHistoryStorage(HistoryStorageInterface):
         )
         cont = None
         if len(values) > limit:
-            if not backwards and limit == self.max_history_data_response_size:
+            # More than the client asked for per node (NumValuesPerNode) or than we send at
+            # once: the spec asks for a continuation point either way, or the rest is lost.
+            if not backwards:
                 cont = values[limit].SourceTimestamp
             values = values[:limit]
         return values, cont
