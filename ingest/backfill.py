@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 # fetch the rest.
 _NODES_PER_CALL = 20
 _VALUES_PER_NODE = 1000
+_ONE_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 @dataclass
@@ -42,30 +43,50 @@ async def read_history(
     end: dt.datetime,
 ) -> AsyncIterator[HistoryBatch]:
     """Rows of every tag's raw history in [start, end], a batch per server response."""
-    details = ua.ReadRawModifiedDetails(
+    for first in range(0, len(tags), _NODES_PER_CALL):
+        pending = [(tag, None) for tag in tags[first : first + _NODES_PER_CALL]]
+        page_start = start
+        while pending:
+            details = _details(page_start, end)
+            results = await client.uaclient.history_read(_parameters(details, pending))
+            batch, pending, full_pages = _read_page(pending, results, tag_ids)
+            yield batch
+            # A server that cuts a page at NumValuesPerNode without a continuation point
+            # (asyncua's own storages do) is asked again from just after its last value.
+            for tag, last in full_pages:
+                async for rest in read_history(
+                    client, [tag], tag_ids, last + _ONE_MICROSECOND, end
+                ):
+                    yield rest
+
+
+def _read_page(
+    requests: list[tuple[TagInfo, bytes | None]], results: list, tag_ids: dict[ua.NodeId, int]
+) -> tuple[HistoryBatch, list, list]:
+    batch, pending, full_pages = HistoryBatch([], []), [], []
+    received = dt.datetime.now(dt.UTC)
+    for (tag, _), result in zip(requests, results, strict=True):
+        if not result.StatusCode.is_good():
+            batch.unsupported.append(tag)
+            continue
+        values = result.HistoryData.DataValues or []
+        for value in values:
+            batch.rows.append(row_from_datavalue(tag_ids[tag.node_id], value, received))
+        if result.ContinuationPoint:
+            pending.append((tag, result.ContinuationPoint))
+        elif len(values) >= _VALUES_PER_NODE:
+            full_pages.append((tag, values[-1].SourceTimestamp))
+    return batch, pending, full_pages
+
+
+def _details(start: dt.datetime, end: dt.datetime) -> ua.ReadRawModifiedDetails:
+    return ua.ReadRawModifiedDetails(
         IsReadModified=False,
         StartTime=start,
         EndTime=end,
         NumValuesPerNode=_VALUES_PER_NODE,
         ReturnBounds=False,
     )
-    for first in range(0, len(tags), _NODES_PER_CALL):
-        pending = {tag.node_id: (tag, None) for tag in tags[first : first + _NODES_PER_CALL]}
-        while pending:
-            requests = list(pending.values())
-            results = await client.uaclient.history_read(_parameters(details, requests))
-            batch = HistoryBatch([], [])
-            pending = {}
-            received = dt.datetime.now(dt.UTC)
-            for (tag, _), result in zip(requests, results, strict=True):
-                if not result.StatusCode.is_good():
-                    batch.unsupported.append(tag)
-                    continue
-                for value in result.HistoryData.DataValues or []:
-                    batch.rows.append(row_from_datavalue(tag_ids[tag.node_id], value, received))
-                if result.ContinuationPoint:
-                    pending[tag.node_id] = (tag, result.ContinuationPoint)
-            yield batch
 
 
 def _parameters(

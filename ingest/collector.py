@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 from asyncua import Client, ua
-from asyncua.common.subscription import DataChangeEvent, OpcEvent, StatusChangeEvent
+from asyncua.common.subscription import OpcEvent, StatusChangeEvent
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from ingest.buffer import RowBuffer
@@ -34,15 +34,14 @@ from ingest.rows import ReadingRow, row_from_datavalue
 from ingest.selection import resolve_tags
 from ingest.server_limits import DEFAULT_LIMITS, ServerLimits, read_server_limits
 from ingest.settings import EndpointSettings, SubscriptionSettings
-from ingest.subscriptions import CountingSubscription, create_subscription, monitor
+from ingest.subscriptions import RecordingSubscription, create_subscription, monitor
 from ingest.tag_repository import register_tags
 
 __all__ = ["CollectorState", "EndpointCollector"]
 
 logger = logging.getLogger(__name__)
 
-_ROWS_PER_PUT = 2000  # notifications handed to the buffer at once: fewer awaits per row
-_HAND_OVER_S = 0.1  # longest a notification waits in the collector before the buffer
+_EVENT_WAIT_S = 0.5  # how long the event loop of a collector waits before its housekeeping
 _DATABASE_RETRY_S = 2.0
 
 
@@ -80,7 +79,10 @@ class EndpointCollector:
         self._buffer = buffer
         self._records = records
         self._tag_ids: dict[ua.NodeId, int] = {}
-        self._lot_stage: dict[ua.NodeId, str | None] = {}
+        self._handle_ids: dict[int, int] = {}  # client handle -> tag id
+        self._lot_handles: dict[int, str | None] = {}  # client handle -> stage
+        self._first_data: Callable[[dt.datetime], None] | None = None
+        self._subscription: RecordingSubscription | None = None
         self._event_types: dict[ua.NodeId, str] = {}
         self._limits = DEFAULT_LIMITS
         self._recovery = GapRecovery(
@@ -119,27 +121,28 @@ class EndpointCollector:
         self.status.state = "connecting"
 
     async def _record(self, client: Client, stop: asyncio.Event) -> None:
+        # Where data stopped is known before the first new value can move it.
+        seen = self.status.last_notification
+        reason = "session lost" if seen else "recorder was not running"
         self._limits = await read_server_limits(client, self._default_limits())
-        self._tag_ids, self._lot_stage = {}, {}
+        self._tag_ids, self._handle_ids, self._lot_handles = {}, {}, {}
         self._quarantine = Quarantine(self.endpoint.label, self.endpoint.quarantine_retry_s)
         tags, unknown = await resolve_tags(client, self.endpoint, self._limits)
         if not tags and not unknown:
             raise OpcUaError(f"{self.endpoint.label}: the settings select no variable")
         self._quarantine.add_unknown(unknown)
-        subscription = await create_subscription(client, self._settings, len(tags) + len(unknown))
+        resume = await self._recovery.resume_point(seen, await self._tag_id_list(tags))
+        self._first_data = lambda end: self._start_backfill(client, tags, resume, end, reason)
+        subscription = await create_subscription(client, self._settings, self._on_data_changes)
+        self._subscription = subscription
         await self._add_tags(subscription, tags)
         self._event_types = await self._subscribe_events(client, subscription)
-        reason = "session lost" if self.status.last_notification else "recorder was not running"
-        resume = await self._recovery.resume_point(
-            self.status.last_notification, list(self._tag_ids.values())
-        )
         self.status.state = "running"
-        await self._consume(
-            client,
-            subscription,
-            stop,
-            lambda end: self._start_backfill(client, tags, resume, end, reason),
-        )
+        await self._consume(client, subscription, stop)
+
+    async def _tag_id_list(self, tags: list[TagInfo]) -> list[int]:
+        ids = await self._register(tags)
+        return [ids[tag.tag_key] for tag in tags]
 
     def _default_limits(self) -> ServerLimits:
         return ServerLimits(monitored_items_per_call=self._settings.max_items_per_request)
@@ -160,22 +163,27 @@ class EndpointCollector:
                 await asyncio.sleep(_DATABASE_RETRY_S)
         return self._known_ids
 
-    async def _add_tags(self, subscription: CountingSubscription, tags: list[TagInfo]) -> None:
+    async def _add_tags(self, subscription: RecordingSubscription, tags: list[TagInfo]) -> None:
         ids = await self._register(tags)
-        lot_variable = self.endpoint.lot_variable
         for tag in tags:
             self._tag_ids[tag.node_id] = ids[tag.tag_key]
-            if tag.browse_path[-1] == lot_variable:
-                self._lot_stage[tag.node_id] = tag.stage
         refused = await monitor(
             subscription,
             tags,
             self._settings,
             self.endpoint.deadband,
             self._limits.monitored_items_per_call,
+            self._learn_handles,
         )
         self._quarantine.add_refused(refused)
         self._update_tag_counts()
+
+    def _learn_handles(self, handles: dict[int, TagInfo]) -> None:
+        lot_variable = self.endpoint.lot_variable
+        for handle, tag in handles.items():
+            self._handle_ids[handle] = self._known_ids[tag.tag_key]
+            if tag.browse_path[-1] == lot_variable:
+                self._lot_handles[handle] = tag.stage
 
     def _update_tag_counts(self) -> None:
         self.status.quarantined = self._quarantine.keys
@@ -183,20 +191,20 @@ class EndpointCollector:
         # Refused items were registered (they have ids); unknown ids never were.
         self.status.tags = len(self._tag_ids) - self._quarantine.refused_count
 
-    async def _retry_quarantined(self, client: Client, subscription: CountingSubscription) -> None:
+    async def _retry_quarantined(self, client: Client, subscription: RecordingSubscription) -> None:
         tags = await self._quarantine.release(client, self._limits)
         if tags:
             await self._add_tags(subscription, tags)
         self._update_tag_counts()
 
-    async def _add_new_tags(self, client: Client, subscription: CountingSubscription) -> None:
+    async def _add_new_tags(self, client: Client, subscription: RecordingSubscription) -> None:
         tags, _ = await resolve_tags(client, self.endpoint, self._limits)
         new = [tag for tag in tags if tag.node_id not in self._tag_ids]
         if new:
             logger.info("%s: %d new tags found on re-browse", self.endpoint.label, len(new))
             await self._add_tags(subscription, new)
 
-    async def _subscribe_events(self, client: Client, subscription: CountingSubscription) -> dict:
+    async def _subscribe_events(self, client: Client, subscription: RecordingSubscription) -> dict:
         if not self.endpoint.events:
             return {}
         namespace_index = await client.get_namespace_index(self.endpoint.namespace_uri)
@@ -222,48 +230,46 @@ class EndpointCollector:
         )
 
     async def _consume(
-        self,
-        client: Client,
-        subscription: CountingSubscription,
-        stop: asyncio.Event,
-        on_first_data: Callable[[dt.datetime], None],
+        self, client: Client, subscription: RecordingSubscription, stop: asyncio.Event
     ) -> None:
-        """Hand notifications to the writers until ``stop``; ``on_first_data`` gets the newest
-        time of the session's first values, which is where a gap before them ends."""
+        """Until ``stop``: events and status changes; quarantine retries and re-browsing.
+        Data changes arrive on their own, a publish response at a time (_on_data_changes)."""
         loop = asyncio.get_running_loop()
-        rows: list[ReadingRow] = []
-        last_put = last_browse = loop.time()
+        last_browse = loop.time()
         while not stop.is_set():
-            event = await subscription.next_event(timeout=_HAND_OVER_S)
+            event = await subscription.next_event(timeout=_EVENT_WAIT_S)
             if isinstance(event, StatusChangeEvent) and not event.notification.Status.is_good():
                 raise ConnectionError(f"subscription status {event.notification.Status}")
-            if isinstance(event, DataChangeEvent):
-                rows.append(await self._data_change(event))
-            elif isinstance(event, OpcEvent):
+            if isinstance(event, OpcEvent):
                 await self._record_event(event)
-            if rows and (
-                event is None
-                or len(rows) >= _ROWS_PER_PUT
-                or loop.time() - last_put >= _HAND_OVER_S
-            ):
-                await self._hand_over(rows, subscription)
-                if on_first_data is not None:
-                    on_first_data(self.status.last_notification)
-                    on_first_data = None
-                rows, last_put = [], loop.time()
             if self._quarantine.due():
                 await self._retry_quarantined(client, subscription)
             if self._rebrowse_due(loop.time() - last_browse):
                 await self._add_new_tags(client, subscription)
                 last_browse = loop.time()
-        if rows:
-            await self._hand_over(rows, subscription)
+
+    async def _on_data_changes(
+        self, items: list[ua.MonitoredItemNotification], received: dt.datetime
+    ) -> None:
+        """A publish response's data changes: rows to the writer, lots to the record writer.
+        The first ones of a session also say where a gap before them ends."""
+        handle_ids = self._handle_ids
+        rows = [
+            row_from_datavalue(handle_ids[item.ClientHandle], item.Value, received)
+            for item in items
+        ]
+        if self._lot_handles:
+            await self._record_lots(items, rows)
+        await self._hand_over(rows)
+        if self._first_data is not None:
+            first_data, self._first_data = self._first_data, None
+            first_data(self.status.last_notification)
 
     def _rebrowse_due(self, since_s: float) -> bool:
         interval = self.endpoint.rebrowse_interval_s
         return interval > 0 and since_s >= interval
 
-    async def _hand_over(self, rows: list[ReadingRow], subscription: CountingSubscription) -> None:
+    async def _hand_over(self, rows: list[ReadingRow]) -> None:
         await self._buffer.put_many(rows)
         self.status.notifications += len(rows)
         newest = max(row[0] for row in rows)
@@ -271,22 +277,19 @@ class EndpointCollector:
             self.status.last_notification = newest
         self.status.gaps_recorded = self._recovery.gaps_recorded
         self.status.rows_backfilled = self._recovery.rows_backfilled
-        if subscription.dropped > self.status.notifications_dropped:
+        dropped = self._subscription.dropped if self._subscription is not None else 0
+        if dropped > self.status.notifications_dropped:
             logger.error(
-                "%s: %d notifications dropped by a full client queue",
-                self.endpoint.label,
-                subscription.dropped,
+                "%s: %d events dropped by a full client queue", self.endpoint.label, dropped
             )
-            self.status.notifications_dropped = subscription.dropped
+            self.status.notifications_dropped = dropped
 
-    async def _data_change(self, event: DataChangeEvent) -> ReadingRow:
-        node_id = event.data.subscription_data.node.nodeid
-        row = row_from_datavalue(
-            self._tag_ids[node_id], event.data.monitored_item.Value, dt.datetime.now(dt.UTC)
-        )
-        if node_id in self._lot_stage and row[3]:
-            await self._record_lot(row[3], self._lot_stage[node_id])
-        return row
+    async def _record_lots(
+        self, items: list[ua.MonitoredItemNotification], rows: list[ReadingRow]
+    ) -> None:
+        for item, row in zip(items, rows, strict=True):
+            if item.ClientHandle in self._lot_handles and row[3]:
+                await self._record_lot(row[3], self._lot_handles[item.ClientHandle])
 
     async def _record_event(self, event: OpcEvent) -> None:
         received = dt.datetime.now(dt.UTC)

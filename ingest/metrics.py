@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -53,6 +54,7 @@ class IngestMetrics(Collector):
             else float("nan")
         )
         yield _gauge("seconds_since_commit", "Seconds since the writer last committed", lag)
+        yield _latency_quantiles(list(counters.commit_latency_s))
 
     def _endpoint_metrics(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         received = _labelled_counter("notifications", "Data changes received")
@@ -71,6 +73,18 @@ class IngestMetrics(Collector):
             for name in _STATES:
                 state.add_metric([label, name], 1.0 if status.state == name else 0.0)
         yield from (received, dropped, tags, state)
+
+
+def _latency_quantiles(samples: list[float]) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "magnetline_ingest_commit_latency_seconds",
+        "Source timestamp to commit, over the latest sampled rows",
+        labels=["quantile"],
+    )
+    if samples:
+        for q, value in zip(("0.5", "0.99"), np.quantile(samples, [0.5, 0.99]), strict=True):
+            family.add_metric([q], float(value))
+    return family
 
 
 def _counter(name: str, doc: str, value: float) -> CounterMetricFamily:

@@ -45,17 +45,15 @@ class GapRecovery:
     async def resume_point(
         self, seen: dt.datetime | None, tag_ids: list[int]
     ) -> dt.datetime | None:
-        """Where this endpoint's data stopped (what we saw last, else what is stored), less
-        the overlap: the newest value of one tag does not mean every other tag's values up
-        to it arrived (a publish response carries each item's queue in turn, and a crash
-        leaves the last batch uncommitted). The overlap is read again; repeats are skipped."""
-        if seen is None:
-            try:
-                async with self._pool.connection(timeout=5) as conn:
-                    seen = await last_stored_time(conn, tag_ids)
-            except _DATABASE_ERRORS as exc:
-                logger.warning("%s: cannot look up where data stopped: %s", self._endpoint, exc)
-        return seen - self._overlap if seen is not None else None
+        """Where this endpoint's data stopped: what we saw last, else what is stored."""
+        if seen is not None:
+            return seen
+        try:
+            async with self._pool.connection(timeout=5) as conn:
+                return await last_stored_time(conn, tag_ids)
+        except _DATABASE_ERRORS as exc:
+            logger.warning("%s: cannot look up where data stopped: %s", self._endpoint, exc)
+            return None
 
     async def recover(
         self,
@@ -84,7 +82,10 @@ class GapRecovery:
             logger.warning("%s: gap not recorded, the database is away: %s", self._endpoint, exc)
             return
         for gap_id, gap_start, gap_end in gaps:
-            if await self._fill(client, tags, tag_ids, gap_start, gap_end):
+            # The newest value of one tag does not mean every other tag's values up to it
+            # arrived (a publish response carries each item's queue in turn; a crash leaves
+            # the last batch uncommitted): read an overlap before the gap too.
+            if await self._fill(client, tags, tag_ids, gap_start - self._overlap, gap_end):
                 await self._mark(gap_id)
 
     async def _fill(

@@ -32,6 +32,8 @@ __all__ = ["run_service"]
 
 logger = logging.getLogger(__name__)
 
+_COLLECTOR_STOP_GRACE_S = 5.0
+
 
 async def run_service(
     settings: IngestSettings, dsn: str, stop: asyncio.Event | None = None
@@ -79,7 +81,13 @@ async def _run(settings, dsn, stop, pool, buffer, writer, records, collectors) -
     ]
     await _wait_for_stop_or_failure(stop, tasks)
     collector_stop.set()
+    # A collector still connecting or browsing a large server does not look at the stop
+    # event until it records: give it a moment, then cancel it.
+    _, pending = await asyncio.wait(tasks, timeout=_COLLECTOR_STOP_GRACE_S)
+    for task in pending:
+        task.cancel()
     results = await asyncio.gather(*tasks, return_exceptions=True)
+    results = [r for r in results if not isinstance(r, asyncio.CancelledError)]
     writer_stop.set()
     await asyncio.gather(*background)
     await write_health(pool, collectors, writer, buffer)

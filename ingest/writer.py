@@ -18,7 +18,8 @@ import datetime as dt
 import logging
 import random
 import time
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 
 import psycopg
 
@@ -34,6 +35,7 @@ _COLUMNS = ", ".join(READING_COLUMNS)
 _POLL_S = 0.02  # how often a waiting writer looks at the buffer; small against any flush interval
 _MAX_RETRY_S = 10.0
 _CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
+LATENCY_SAMPLE_EVERY = 10
 
 
 @dataclass
@@ -49,6 +51,15 @@ class WriterCounters:
     newest_time: dt.datetime | None = None
     # Earliest reading time written since the roll-up job last asked: where it must redo.
     written_since: dt.datetime | None = None
+    # Source-timestamp-to-commit delay of every LATENCY_SAMPLE_EVERY-th committed row [s]:
+    # meaningful where source time is the wall clock (a real plant, the simulator at speed 1).
+    commit_latency_s: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))
+
+    def note_latency(self, rows: list[ReadingRow]) -> None:
+        now = dt.datetime.now(dt.UTC)
+        self.commit_latency_s.extend(
+            (now - row[0]).total_seconds() for row in rows[::LATENCY_SAMPLE_EVERY]
+        )
 
     def note_times(self, oldest: dt.datetime, newest: dt.datetime) -> None:
         if self.newest_time is None or newest > self.newest_time:
@@ -136,6 +147,7 @@ class BatchWriter:
         self.counters.rows_written += written
         self.counters.rows_duplicate += len(rows) - written
         self.counters.note_times(min(row[0] for row in rows), max(row[0] for row in rows))
+        self.counters.note_latency(rows)
         self.counters.batches += 1
         self.counters.last_commit_monotonic = time.monotonic()
 

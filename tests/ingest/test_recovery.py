@@ -6,8 +6,10 @@ import asyncio
 import datetime as dt
 
 import psycopg
-from asyncua import ua
+from asyncua import Client, ua
 
+from ingest.backfill import read_history
+from ingest.discovery import TagInfo
 from tests.ingest.tiny_plant import NAMESPACE, TinyPlant, run_service_until, settings_for
 
 TEMPERATURE = f"nsu={NAMESPACE};s=Line1.Sintering.Furnace1.Zone1Temperature"
@@ -108,3 +110,31 @@ async def test_unknown_node_is_quarantined_and_the_rest_flows(
     assert [v[0] for v in temperatures[:10]] == [20.0 + step for step in range(1, 11)]
     assert bad[0] == 5
     assert health[0]["quarantined"] == [missing] and health[0]["tags"] == 2
+
+
+async def test_history_read_follows_pages_cut_without_continuation_point(
+    plant: TinyPlant,
+) -> None:
+    """asyncua's own history storage cuts a page at NumValuesPerNode without a continuation
+    point; the backfill still reads every value, in order, once."""
+    await plant.server.historize_node_data_change(plant.temperature, period=None, count=0)
+    start = dt.datetime.now(dt.UTC)
+    t0 = start + dt.timedelta(seconds=1)
+    for i in range(2500):
+        await plant.server.write_attribute_value(
+            plant.temperature.nodeid,
+            ua.DataValue(ua.Variant(float(i)), SourceTimestamp=t0 + dt.timedelta(milliseconds=i)),
+        )
+    end = t0 + dt.timedelta(seconds=10)
+    async with Client(plant.url) as client:
+        idx = await client.get_namespace_index(NAMESPACE)
+        node_id = ua.NodeId("Line1.Sintering.Furnace1.Zone1Temperature", idx)
+        tag = TagInfo(
+            "key", plant.url, NAMESPACE, node_id, ("Line1", "Sintering", "F", "T"), "Double"
+        )
+        rows = [
+            row
+            async for batch in read_history(client, [tag], {node_id: 7}, start, end)
+            for row in batch.rows
+        ]
+    assert [row[2] for row in rows] == [float(i) for i in range(2500)]

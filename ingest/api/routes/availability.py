@@ -37,10 +37,40 @@ class PeriodAvailability(BaseModel):
     availability: float | None = Field(description="running / time with data; None if none")
 
 
+class StageAvailability(BaseModel):
+    stage: str | None
+    period_start: dt.datetime
+    period_end: dt.datetime
+    equipment: int = Field(description="Equipment (state tags) summed")
+    running_s: float
+    downtime_s: float
+    no_data_s: float
+    availability: float | None = Field(description="Σ running / Σ time with data")
+
+
 class Availability(BaseModel):
     period: Literal["day", "shift"]
     timezone: str
-    rows: list[PeriodAvailability]
+    rows: list[PeriodAvailability] = Field(description="Per equipment and period")
+    stages: list[StageAvailability] = Field(description="Per stage and period")
+
+
+def _stages(rows: list[PeriodAvailability]) -> list[StageAvailability]:
+    groups: dict[tuple[str | None, dt.datetime], list[PeriodAvailability]] = {}
+    for row in rows:
+        groups.setdefault((row.stage, row.period_start), []).append(row)
+    out = []
+    for (stage, start), members in groups.items():
+        running = sum(m.running_s for m in members)
+        with_data = sum(sum(m.seconds_by_state.values()) for m in members)
+        out.append(StageAvailability(
+            stage=stage, period_start=start, period_end=members[0].period_end,
+            equipment=len(members), running_s=running,
+            downtime_s=sum(m.downtime_s for m in members),
+            no_data_s=sum(m.no_data_s for m in members),
+            availability=running / with_data if with_data > 0 else None,
+        ))  # fmt: skip
+    return out
 
 
 def _row(tag: dict, bounds: tuple[dt.datetime, dt.datetime], states: dict[str, float],
@@ -73,7 +103,7 @@ async def availability(
     if len(spans) > _MAX_PERIODS:
         raise InvalidRequest(f"at most {_MAX_PERIODS} periods; narrow the range")
     if not tags:
-        return Availability(period=period, timezone=settings.plant_timezone, rows=[])
+        return Availability(period=period, timezone=settings.plant_timezone, rows=[], stages=[])
     stop = min(spans[-1][1], dt.datetime.now(dt.UTC))
     hold = dt.timedelta(days=settings.hold_days)
     seconds = await repository.state_seconds(conn, [t["tag_id"] for t in tags], spans, stop, hold)
@@ -82,4 +112,6 @@ async def availability(
         table[(row["tag_id"], row["p0"])][row["state"] or ""] = row["seconds"]
     rows = [_row(tag, span, table[(tag["tag_id"], span[0])], settings)
             for tag in tags for span in spans]  # fmt: skip
-    return Availability(period=period, timezone=settings.plant_timezone, rows=rows)
+    return Availability(
+        period=period, timezone=settings.plant_timezone, rows=rows, stages=_stages(rows)
+    )
