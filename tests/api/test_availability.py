@@ -59,3 +59,13 @@ def test_periods_follow_daylight_saving_time() -> None:
     start = dt.datetime(2026, 3, 29, 1, tzinfo=dt.UTC)
     (day,) = periods(start, start + HOUR, "day", ZoneInfo("Europe/Berlin"), [])
     assert day[1] - day[0] == dt.timedelta(hours=23)
+
+
+def test_stage_totals_sum_their_equipment(client: TestClient) -> None:
+    """Each stage and day sums its equipment: Sintering is the furnace, Separation the cascade."""
+    body = client.get("/api/v1/availability", params=window(T0, T0 + 2 * HOUR)).json()
+    stages = {s["stage"]: s for s in body["stages"]}
+    assert set(stages) == {"Sintering", "Separation"}
+    assert stages["Sintering"]["equipment"] == 1 and stages["Sintering"]["downtime_s"] == 900.0
+    assert_allclose(stages["Sintering"]["availability"], 64500 / 66000)
+    assert stages["Separation"]["availability"] == 1.0
