@@ -53,3 +53,11 @@ def test_no_endpoint_is_an_error(tmp_path: Path) -> None:
     """A config that records nothing is refused."""
     with pytest.raises(ConfigError, match="endpoint"):
         settings.load(_write(tmp_path, "[writer]\nbatch_size = 10\n"))
+
+
+def test_the_example_config_loads() -> None:
+    """config/ingest.example.toml, which operators copy, is valid as shipped."""
+    example = Path(__file__).resolve().parents[2] / "config" / "ingest.example.toml"
+    loaded = settings.load(example)
+    assert loaded.endpoint[0].name == "line-1"
+    assert loaded.subscription.queue_size == 1000
