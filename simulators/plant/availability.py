@@ -1,4 +1,5 @@
-"""Random breakdowns and repairs of equipment (exponential failure and repair times)."""
+"""Equipment out of service: random breakdowns (exponential failure and repair times),
+planned maintenance, and injected trips."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import numpy as np
 from simulators.plant.base import Equipment
 from simulators.plant.events import PlantEvent
 
-__all__ = ["end_trip", "random_breakdowns", "trip"]
+__all__ = ["end_trip", "planned_maintenance", "random_breakdowns", "trip"]
 
 
 def trip(
@@ -51,4 +52,22 @@ def random_breakdowns(
         elif draw < p_fail:
             duration_s = float(rng.exponential(mttr_h * 3600.0))
             events.append(trip(eq, t_s, duration_s, "random breakdown"))
+    return events
+
+
+MAINTENANCE_EVERY_S = 7 * 86400.0
+MAINTENANCE_S = 4 * 3600.0
+
+
+def planned_maintenance(equipment: list[Equipment], t_s: float, dt_s: float) -> list[PlantEvent]:
+    """Take each equipment out for ``MAINTENANCE_S`` once every ``MAINTENANCE_EVERY_S``.
+
+    The slots are staggered over the week so that no two pieces stop at once.
+    """
+    events = []
+    for i, eq in enumerate(equipment):
+        offset_s = MAINTENANCE_EVERY_S * (i + 0.5) / len(equipment)
+        phase_s = (t_s - offset_s) % MAINTENANCE_EVERY_S
+        if phase_s < dt_s and not eq.is_down:
+            events.append(trip(eq, t_s, MAINTENANCE_S, "planned maintenance", "maintenance"))
     return events

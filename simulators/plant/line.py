@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulators.plant.availability import random_breakdowns
+from simulators.plant.availability import planned_maintenance, random_breakdowns
 from simulators.plant.base import Equipment
 from simulators.plant.events import PlantEvent
 from simulators.plant.flow import MaterialFlow
@@ -62,6 +62,7 @@ class Line:
         """Advance every equipment and the material between them; return what happened."""
         p = self.profile
         events = random_breakdowns(self.equipment, t_s, dt_s, p.mtbf_h, p.mttr_h, rng)
+        events += planned_maintenance(self.equipment, t_s, dt_s)
         for bank in self.banks:
             bank.step(t_s, dt_s, rng)
         self.flow.separation(t_s)

@@ -129,3 +129,13 @@ def test_unece_unit_ids() -> None:
     """OPC UA unit ids follow the UNECE code packing (Part 8)."""
     assert unece_unit_id("CEL") == 4408652
     assert unece_unit_id("23") == (ord("2") << 8) | ord("3")
+
+
+def test_equipment_goes_through_every_state() -> None:
+    """Within two days equipment runs, idles, breaks down and is taken out for maintenance."""
+    sim = Simulation(SimConfig(step_s=60.0), T0_US)
+    seen = set()
+    for _ in range(2 * 1440):
+        sim.advance()
+        seen |= {eq.state for eq in sim.plant.equipment}
+    assert seen == {"running", "idle", "down", "maintenance"}
