@@ -15,12 +15,19 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 from simulators.plant.plant import Plant
 from simulators.simulation import StepOutput
 
-__all__ = ["GroundTruth", "hidden_parameters"]
+__all__ = ["GroundTruth", "hidden_parameters", "run_folder"]
+
+
+def run_folder(data_dir: Path, t0_us: int, seed: int, kind: str) -> Path:
+    """Folder of one run's ground truth, named by start time (UTC), kind and seed."""
+    stamp = datetime.fromtimestamp(t0_us // 1_000_000, UTC).strftime("%Y%m%dT%H%M%S")
+    return Path(data_dir) / "runs" / f"{stamp}-{kind}-seed{seed}"
 
 
 def hidden_parameters(plant: Plant) -> dict:

@@ -18,8 +18,7 @@ import polars as pl
 from tqdm import tqdm
 
 from simulators.config import SimConfig
-from simulators.groundtruth import GroundTruth, hidden_parameters
-from simulators.serve import run_folder
+from simulators.groundtruth import GroundTruth, hidden_parameters, run_folder
 from simulators.simulation import Simulation
 
 __all__ = ["OFFLINE_START", "run_offline"]

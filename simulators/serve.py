@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from simulators.config import SimConfig
-from simulators.groundtruth import GroundTruth, hidden_parameters
+from simulators.groundtruth import GroundTruth, hidden_parameters, run_folder
 from simulators.history import History
 from simulators.opcua.history_read import datetime_from_us
 from simulators.opcua.publisher import Publisher
@@ -32,12 +32,6 @@ _log = logging.getLogger(__name__)
 MAX_WRITES_PER_ITERATION = 50_000  # keeps the loop answering SIGTERM when far behind
 SAVE_EVERY_WALL_S = 30.0
 STATS_EVERY_WALL_S = 10.0
-
-
-def run_folder(data_dir: Path, t0_us: int, seed: int, kind: str) -> Path:
-    """Folder of one run's ground truth, named by start time, kind and seed."""
-    stamp = datetime_from_us(t0_us).strftime("%Y%m%dT%H%M%S")
-    return Path(data_dir) / "runs" / f"{stamp}-{kind}-seed{seed}"
 
 
 class LiveRun:
