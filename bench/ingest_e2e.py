@@ -1,0 +1,301 @@
+"""Benchmark: simulator (fast path) -> ingest -> TimescaleDB, all on this machine, speed 1.
+
+For each offered rate (tags x 1/step values per second) it starts ``python -m simulators
+serve`` and ``python -m ingest run`` as real processes against a throwaway database, lets
+them warm up, then measures over a window:
+
+- stored value changes/s (the writer's committed rows) and received/s (notifications);
+- loss: for a sample of tags, every value the simulator's history holds in the window must
+  be stored (received = published = stored);
+- ingest CPU microseconds per value change (/proc user+system time of the ingest process);
+- source-timestamp-to-commit latency p50/p99 (the service's own sampled metric);
+- in the same run, the simulator's own delivery ceiling to one bare client
+  (bench/sim_publish.py at a speed that saturates it).
+
+Usage::
+
+    .venv/bin/python bench/ingest_e2e.py                      # 10k and 20k values/s
+    .venv/bin/python bench/ingest_e2e.py --rates 10000 --seconds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg
+from asyncua import Client, ua
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from ingest.embedded_db import free_port, resolve_dsn  # noqa: E402
+from ingest.migrate import apply_migrations  # noqa: E402
+from simulators.plant.plant import Plant, PlantLayout  # noqa: E402
+from simulators.profiles import get_profile  # noqa: E402
+
+NAMESPACE = "urn:magnetline:simulator"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def throwaway_database(server_dsn: str) -> tuple[str, str]:
+    name = f"bench_ingest_{int(time.time())}"
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    params = conninfo_to_dict(server_dsn)
+    params["dbname"] = name
+    dsn = make_conninfo(**params)
+    apply_migrations(dsn)
+    return name, dsn
+
+
+def drop_database(server_dsn: str, name: str) -> None:
+    with psycopg.connect(server_dsn, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def scrape(port: int) -> dict[str, float]:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    values = {}
+    for line in text.splitlines():
+        match = re.match(r"^(magnetline_ingest_\w+)(\{[^}]*\})? ([-0-9.e+naNinf]+)$", line)
+        if match:
+            values[match.group(1) + (match.group(2) or "")] = float(match.group(3))
+    return values
+
+
+def metric(values: dict[str, float], name: str) -> float:
+    return sum(v for k, v in values.items() if k.split("{")[0] == name)
+
+
+def wait_for_log(path: Path, text: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while text not in path.read_text():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path.name}: no {text!r} after {timeout_s} s")
+        time.sleep(0.2)
+
+
+BANKS, FURNACES = 22, 25  # per line: 507 numeric tags
+
+
+def wait_until_recording(metrics_port: int, timeout_s: float) -> None:
+    """Until the collector has subscribed everything and notifications flow."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            values = scrape(metrics_port)
+        except OSError:
+            values = {}
+        running = any("running" in key and value == 1.0 for key, value in values.items())
+        if running and metric(values, "magnetline_ingest_notifications_total") > 0:
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"the ingest service was not recording after {timeout_s} s")
+
+
+def layout_for(rate: int, step_s: float) -> tuple[int, int, int]:
+    """Lines, banks and furnaces giving about ``rate`` numeric tags per step."""
+    per_line = len(Plant(get_profile("domestic"), PlantLayout(1, BANKS, FURNACES), 42, 0.0).signals)
+    return max(1, round(rate * step_s / per_line)), BANKS, FURNACES
+
+
+def tag_count(lines: int, banks: int, furnaces: int) -> int:
+    return len(Plant(get_profile("domestic"), PlantLayout(lines, banks, furnaces), 42, 0.0).signals)
+
+
+async def history_counts(
+    url: str, node_ids: list[str], start: dt.datetime, end: dt.datetime
+) -> dict[str, int]:
+    counts = {}
+    async with Client(url, timeout=60, watchdog_intervall=30) as client:
+        index = await client.get_namespace_index(NAMESPACE)
+        for node_id in node_ids:
+            node = client.get_node(ua.NodeId(node_id.removeprefix("s="), index))
+            values = await node.read_raw_history(start, end, return_bounds=False)
+            counts[node_id] = sum(start <= v.SourceTimestamp < end for v in values)
+    return counts
+
+
+def check_loss(dsn: str, url: str, start: dt.datetime, end: dt.datetime) -> tuple[int, int]:
+    """(published, stored) over [start, end) for 100 random numeric tags."""
+    with psycopg.connect(dsn) as conn:
+        tags = conn.execute("SELECT tag_id, node_id FROM tag WHERE data_type = 'Double'").fetchall()
+        sample = random.Random(7).sample(tags, min(100, len(tags)))
+        stored = dict(
+            conn.execute(
+                "SELECT t.node_id, count(r.*) FROM tag t LEFT JOIN reading r ON r.tag_id = t.tag_id"
+                " AND r.time >= %s AND r.time < %s WHERE t.tag_id = ANY(%s) GROUP BY t.node_id",
+                (start, end, [tag_id for tag_id, _ in sample]),
+            ).fetchall()
+        )
+    published = asyncio.run(history_counts(url, [n for _, n in sample], start, end))
+    return sum(published.values()), sum(stored.get(n, 0) for n in published)
+
+
+def measure_rate(rate: int, args: argparse.Namespace, server_dsn: str) -> dict[str, float]:
+    name, dsn = throwaway_database(server_dsn)
+    work = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
+    lines, banks, furnaces = layout_for(rate, args.step)
+    opc_port, metrics_port = free_port(), free_port()
+    url = f"opc.tcp://127.0.0.1:{opc_port}/"
+    py = sys.executable
+    sim = subprocess.Popen(
+        [
+            py,
+            "-m",
+            "simulators",
+            "serve",
+            "--port",
+            str(opc_port),
+            "--data-dir",
+            str(work / "sim"),
+            "--lines",
+            str(lines),
+            "--banks",
+            str(banks),
+            "--furnaces",
+            str(furnaces),
+            "--speed",
+            "1",
+            "--step",
+            str(args.step),
+            "--history-window",
+            "900",
+            "--security",
+            "None",
+        ],
+        cwd=ROOT,
+        stdout=(work / "sim.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    ingest = None
+    try:
+        wait_for_log(work / "sim.log", "serving opc.tcp://", 300)
+        ingest = subprocess.Popen(
+            [
+                py,
+                "-m",
+                "ingest",
+                "run",
+                "--endpoint",
+                url,
+                "--namespace-uri",
+                NAMESPACE,
+                "--dsn",
+                dsn,
+                "--metrics-port",
+                str(metrics_port),
+                "--spool-dir",
+                str(work / "spool"),
+            ],
+            cwd=ROOT,
+            stdout=(work / "ingest.log").open("w"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_until_recording(metrics_port, 600)
+        time.sleep(args.warmup)
+        before, cpu_before, t_before = scrape(metrics_port), cpu_seconds(ingest.pid), time.time()
+        start = dt.datetime.now(dt.UTC)
+        time.sleep(args.seconds)
+        after, cpu_after, t_after = scrape(metrics_port), cpu_seconds(ingest.pid), time.time()
+        end = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)  # leave the in-flight values
+        time.sleep(8)
+        published, stored = check_loss(dsn, url, start, end)
+    finally:
+        for process in (ingest, sim):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)
+        sim_log = (work / "sim.log").read_text()
+        shutil.rmtree(work, ignore_errors=True)
+        drop_database(server_dsn, name)
+    elapsed = t_after - t_before
+    rows = metric(after, "magnetline_ingest_rows_written_total") - metric(
+        before, "magnetline_ingest_rows_written_total"
+    )
+    received = metric(after, "magnetline_ingest_notifications_total") - metric(
+        before, "magnetline_ingest_notifications_total"
+    )
+    server = re.findall(r"published (\d+) values/s", sim_log)
+    return {
+        "offered_per_s": rate,
+        "tags": tag_count(lines, banks, furnaces),
+        "server_published_per_s": float(server[-1]) if server else float("nan"),
+        "received_per_s": received / elapsed,
+        "stored_per_s": rows / elapsed,
+        "cpu_us_per_value": (cpu_after - cpu_before) / max(rows, 1) * 1e6,
+        "latency_p50_s": after.get('magnetline_ingest_commit_latency_seconds{quantile="0.5"}'),
+        "latency_p99_s": after.get('magnetline_ingest_commit_latency_seconds{quantile="0.99"}'),
+        "dropped": metric(after, "magnetline_ingest_notifications_dropped_total"),
+        "sample_published": published,
+        "sample_stored": stored,
+    }
+
+
+def simulator_ceiling(args: argparse.Namespace) -> str:
+    lines, banks, furnaces = layout_for(20_000, 1.0)
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "sim_publish.py"),
+        "--lines",
+        str(lines),
+        "--banks",
+        str(banks),
+        "--furnaces",
+        str(furnaces),
+        "--speed",
+        "4",
+        "--seconds",
+        "20",
+    ]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    return (result.stdout or result.stderr).strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rates", type=int, nargs="+", default=[10_000, 20_000])
+    parser.add_argument("--step", type=float, default=1.0, help="simulator step [s]")
+    parser.add_argument("--warmup", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=40.0)
+    parser.add_argument("--no-ceiling", action="store_true")
+    args = parser.parse_args()
+    server_dsn = resolve_dsn()
+    print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
+    for rate in args.rates:
+        result = measure_rate(rate, args, server_dsn)
+        loss = result["sample_published"] - result["sample_stored"]
+        print(
+            f"offered {rate}/s ({result['tags']} tags): server published "
+            f"{result['server_published_per_s']:.0f}/s, received {result['received_per_s']:.0f}/s, "
+            f"stored {result['stored_per_s']:.0f}/s; ingest CPU "
+            f"{result['cpu_us_per_value']:.1f} µs/value; latency p50 "
+            f"{result['latency_p50_s']:.3f} s p99 {result['latency_p99_s']:.3f} s; sample of 100 "
+            f"tags: published {result['sample_published']}, stored {result['sample_stored']} "
+            f"(loss {loss}), client-queue drops {result['dropped']:.0f}",
+            flush=True,
+        )
+    if not args.no_ceiling:
+        print("simulator ceiling to one bare client:", simulator_ceiling(args))
+
+
+if __name__ == "__main__":
+    main()
