@@ -19,6 +19,7 @@ from psycopg_pool import AsyncConnectionPool
 from ingest.buffer import RowBuffer
 from ingest.collector import EndpointCollector
 from ingest.embedded_db import default_state_dir
+from ingest.errors import ConfigError
 from ingest.health import report_health, write_health
 from ingest.maintenance import run_maintenance
 from ingest.metrics import IngestMetrics, serve_metrics
@@ -47,13 +48,13 @@ async def run_service(
         dsn, buffer, settings.writer.batch_size, settings.writer.flush_interval_s, spool
     )
     pool = AsyncConnectionPool(dsn, min_size=1, max_size=4, open=False, kwargs={"autocommit": True})
-    await pool.open(wait=False)
     records = RecordWriter(pool)
     collectors = [
         EndpointCollector(endpoint, settings.subscription, pool, buffer, records)
         for endpoint in settings.endpoint
     ]
     metrics_server = _serve_metrics(settings, IngestMetrics(collectors, writer, buffer, records))
+    await pool.open(wait=False)
     try:
         await _run(settings, dsn, stop, pool, buffer, writer, records, collectors)
     finally:
@@ -108,7 +109,13 @@ def spool_dir(settings: IngestSettings, dsn: str) -> Path:
 def _serve_metrics(settings: IngestSettings, metrics: IngestMetrics):
     if not settings.metrics_port:
         return None
-    server = serve_metrics(metrics, settings.metrics_host, settings.metrics_port)
+    try:
+        server = serve_metrics(metrics, settings.metrics_host, settings.metrics_port)
+    except OSError as exc:
+        raise ConfigError(
+            f"metrics_port {settings.metrics_port}: cannot listen there ({exc.strerror}); "
+            "choose another port or 0 to turn metrics off"
+        ) from exc
     logger.info("metrics on http://%s:%d/metrics", settings.metrics_host, settings.metrics_port)
     return server
 

@@ -170,6 +170,8 @@ def main() -> int:
             f"opc.tcp://127.0.0.1:{opc_port}/",
             "--namespace-uri",
             NAMESPACE,
+            "--metrics-port",
+            str(free_port()),
             env=env,
         )
         processes.start("api", "ingest", "api", "--port", str(api_port), env=env)

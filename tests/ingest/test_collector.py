@@ -6,12 +6,15 @@ import asyncio
 import datetime as dt
 import io
 import json
+import socket
 from pathlib import Path
 
 import psycopg
+import pytest
 from asyncua import ua
 
 from ingest.check import check_endpoints
+from ingest.errors import ConfigError
 from ingest.service import run_service
 from ingest.spool import Spool
 from ingest.writer import BatchWriter, RowBuffer
@@ -250,3 +253,20 @@ async def test_absolute_deadband_filters_small_changes(plant: TinyPlant, db_dsn:
     # The spec compares with the last reported value (26 passes); asyncua's server compares
     # with the last sampled one (26 does not): either way no change of 5 °C or less passes.
     assert recorded in ([20.0, 26.0, 40.0], [20.0, 40.0])
+
+
+async def test_a_busy_metrics_port_is_one_clear_error(db_dsn: str) -> None:
+    """A metrics port already in use stops the service at start with a message naming it."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = settings_for(
+            {
+                "metrics_port": port,
+                "metrics_host": "127.0.0.1",
+                "endpoint": [{"url": "opc.tcp://127.0.0.1:1/"}],
+            }
+        )
+        with pytest.raises(ConfigError, match=f"metrics_port {port}: cannot listen there"):
+            await run_service(settings, db_dsn, asyncio.Event())
