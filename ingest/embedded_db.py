@@ -201,11 +201,8 @@ class EmbeddedCluster:
             self._write_dsn(self._stored_password(), port)
 
     def _choose_port(self) -> int:
-        port_conf = self.data_dir / "magnetline_port.conf"
-        if port_conf.exists():
-            previous = int(port_conf.read_text().split("=")[1])
-            if port_is_free(previous):
-                return previous
+        if (self.data_dir / "magnetline_port.conf").exists() and port_is_free(self._port()):
+            return self._port()
         return free_port()
 
     def _port(self) -> int:

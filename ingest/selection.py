@@ -34,14 +34,8 @@ async def resolve_tags(
         browsed = await discover_tags(client, endpoint.label, endpoint.namespace_uri, limits)
         tags = [tag for tag in browsed if selected(tag, endpoint.include, endpoint.exclude)]
     known = {tag.tag_key for tag in tags}
-    explicit = [key for key in endpoint.nodes if _key(key) not in known]
+    explicit = [key for key in endpoint.nodes if key not in known]  # same nsu= form as tag keys
     if not explicit:
         return tags, []
     described, unknown = await describe_nodes(client, endpoint.label, explicit, limits)
     return tags + described, unknown
-
-
-def _key(node_key: str) -> str:
-    """The tag key (``nsu=<uri>;s=<id>``) of an explicit node id, written as tags are."""
-    uri, _, identifier = node_key.removeprefix("nsu=").partition(";")
-    return f"nsu={uri};{identifier}"

@@ -23,16 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.embedded_db import resolve_dsn  # noqa: E402
+from ingest.embedded_db import free_port, resolve_dsn  # noqa: E402
 
 STAGES = ("Separation", "Sintering", "Magnetization")
 NAMESPACE = "urn:magnetline:simulator"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_until(what: str, check, timeout_s: float, interval_s: float = 0.5):

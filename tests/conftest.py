@@ -8,7 +8,7 @@ extension) and migrated, and dropped afterwards.
 
 from __future__ import annotations
 
-import socket
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -16,14 +16,9 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from ingest.embedded_db import free_port as free_tcp_port  # noqa: F401 (tests import it from here)
 from ingest.embedded_db import resolve_dsn
 from ingest.migrate import apply_migrations
-
-
-def free_tcp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -42,8 +37,17 @@ def _create_database(server_dsn: str) -> tuple[str, str]:
 
 
 def _drop_database(server_dsn: str, name: str) -> None:
-    with psycopg.connect(server_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    # TimescaleDB's per-database job scheduler (a superuser background worker) can be
+    # connected for a moment after a test; FORCE may not end it as our role, so retry.
+    for attempt in range(20):
+        try:
+            with psycopg.connect(server_dsn, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            return
+        except (psycopg.errors.InsufficientPrivilege, psycopg.errors.ObjectInUse):
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
 
 
 @pytest.fixture
