@@ -13,7 +13,6 @@ in a one-line error and exit status 2, never a traceback. Examples::
     python -m twin parameters --route tolled
 """
 
-import dataclasses
 import json
 import logging
 import sys
@@ -24,6 +23,13 @@ import numpy as np
 from twin.arguments import build_parser
 from twin.compare import compare_routes
 from twin.errors import TwinError
+from twin.overrides import (
+    SCENARIO_FIELDS,
+    check_overrides,
+    coerce_scenario,
+    split_overrides,
+    with_overrides,
+)
 from twin.parameters import route_parameter_set
 from twin.report import format_comparison, format_parameters, format_result
 from twin.scenario import Scenario
@@ -33,37 +39,6 @@ from twin.sweep import format_sweep, parse_grid, run_sweep
 __all__ = ["main"]
 
 logger = logging.getLogger(__name__)
-
-_SCENARIO_FIELDS = {f.name: f.type for f in dataclasses.fields(Scenario)}
-
-
-def split_overrides(pairs):
-    """Split NAME=VALUE pairs into scenario fields and parameter values."""
-    scenario, params = {}, {}
-    for name, value in pairs:
-        if name in _SCENARIO_FIELDS and name != "capacity_ramp":
-            scenario[name] = value
-        else:
-            params[name] = value
-    return scenario, params
-
-
-def _coerce_scenario(fields):
-    out = {}
-    for name, value in fields.items():
-        kind = _SCENARIO_FIELDS[name]
-        try:
-            if kind in ("bool", bool):
-                out[name] = value.lower() in ("1", "true", "yes")
-            elif "int" in str(kind):
-                out[name] = None if value.lower() == "none" else int(value)
-            elif "float" in str(kind):
-                out[name] = float(value)
-            else:
-                out[name] = value
-        except ValueError:
-            raise TwinError(f"{name} must be a number, got {value!r}") from None
-    return out
 
 
 def _scenario(args, extra):
@@ -76,28 +51,17 @@ def _scenario(args, extra):
     }
     if args.export_stop is not None:
         fields["export_stop_start_day"], fields["export_stop_days"] = args.export_stop
-    fields.update(_coerce_scenario(extra))
+    fields.update(coerce_scenario(extra))
     return Scenario(**fields)
-
-
-def _with_overrides(params, values):
-    known = {k: v for k, v in values.items() if k in params}
-    return params.with_values(known) if known else params
-
-
-def _check_overrides(values, *param_sets):
-    for name in values:
-        if not any(name in p for p in param_sets):
-            param_sets[0][name]  # raises ParameterError with close matches
 
 
 def _predict(args):
     scen_fields, values = split_overrides(args.overrides)
     params = route_parameter_set(args.route, args.partner)
-    _check_overrides(values, params)
+    check_overrides(values, params)
     scenario = _scenario(args, scen_fields)
     result = simulate(
-        _with_overrides(params, values), scenario, np.random.default_rng(args.seed), args.samples
+        with_overrides(params, values), scenario, np.random.default_rng(args.seed), args.samples
     )
     if args.plot:
         from twin.plotting import plot_result
@@ -112,11 +76,11 @@ def _compare(args):
         route_parameter_set("domestic", args.partner),
         route_parameter_set("tolled", args.partner),
     )
-    _check_overrides(values, a, b)
+    check_overrides(values, a, b)
     scenario = _scenario(args, scen_fields)
     comparison = compare_routes(
-        _with_overrides(a, values),
-        _with_overrides(b, values),
+        with_overrides(a, values),
+        with_overrides(b, values),
         scenario,
         np.random.default_rng(args.seed),
         args.samples,
@@ -134,10 +98,10 @@ def _sweep(args):
     scen_fields, values = split_overrides(args.overrides)
     params = route_parameter_set(args.route, args.partner)
     grid = parse_grid(args.grid)
-    _check_overrides({**values, **{k: 0 for k in grid if k not in _SCENARIO_FIELDS}}, params)
+    check_overrides({**values, **{k: 0 for k in grid if k not in SCENARIO_FIELDS}}, params)
     scenario = _scenario(args, scen_fields)
     sweep = run_sweep(
-        _with_overrides(params, values),
+        with_overrides(params, values),
         scenario,
         grid,
         np.random.default_rng(args.seed),
