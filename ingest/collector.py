@@ -26,11 +26,12 @@ from ingest.connection import SESSION_ERRORS, connect_with_retry, disconnect_qui
 from ingest.discovery import TagInfo
 from ingest.errors import OpcUaError
 from ingest.events import event_row, subscribe_events
+from ingest.fast_publish import RawDataChanges, data_change_rows
 from ingest.lots import LotRecordError, parse_lot_record
 from ingest.quarantine import Quarantine
 from ingest.record_writer import RecordWriter
 from ingest.recovery import GapRecovery
-from ingest.rows import ReadingRow, row_from_datavalue
+from ingest.rows import ReadingRow
 from ingest.selection import resolve_tags
 from ingest.server_limits import DEFAULT_LIMITS, ServerLimits, read_server_limits
 from ingest.settings import EndpointSettings, SubscriptionSettings
@@ -249,17 +250,15 @@ class EndpointCollector:
                 last_browse = loop.time()
 
     async def _on_data_changes(
-        self, items: list[ua.MonitoredItemNotification], received: dt.datetime
+        self, notification: RawDataChanges | ua.DataChangeNotification, received: dt.datetime
     ) -> None:
         """A publish response's data changes: rows to the writer, lots to the record writer.
         The first ones of a session also say where a gap before them ends."""
-        handle_ids = self._handle_ids
-        rows = [
-            row_from_datavalue(handle_ids[item.ClientHandle], item.Value, received)
-            for item in items
-        ]
+        rows, handles = data_change_rows(notification, self._handle_ids, received)
+        if not rows:
+            return
         if self._lot_handles:
-            await self._record_lots(items, rows)
+            await self._record_lots(handles, rows)
         await self._hand_over(rows)
         if self._first_data is not None:
             first_data, self._first_data = self._first_data, None
@@ -284,12 +283,10 @@ class EndpointCollector:
             )
             self.status.notifications_dropped = dropped
 
-    async def _record_lots(
-        self, items: list[ua.MonitoredItemNotification], rows: list[ReadingRow]
-    ) -> None:
-        for item, row in zip(items, rows, strict=True):
-            if item.ClientHandle in self._lot_handles and row[3]:
-                await self._record_lot(row[3], self._lot_handles[item.ClientHandle])
+    async def _record_lots(self, handles: list[int], rows: list[ReadingRow]) -> None:
+        for handle, row in zip(handles, rows, strict=True):
+            if handle in self._lot_handles and row[3]:
+                await self._record_lot(row[3], self._lot_handles[handle])
 
     async def _record_event(self, event: OpcEvent) -> None:
         received = dt.datetime.now(dt.UTC)

@@ -4,6 +4,10 @@ asyncua's iterator queue drops notifications when it overflows (design.md measur
 lost at 5,000 items with its default size), so the queue is sized above the largest
 publish response the subscription can carry, and any drop it would still make is counted
 by ``CountingSubscription`` and reported in the health record, never silent.
+
+Data changes skip asyncua's per-item decoding: ``create_subscription`` installs
+ingest.fast_publish on the session, which hands a RecordingSubscription each
+DataChangeNotification as ``RawDataChanges`` for the collector to turn into rows.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from collections.abc import Awaitable, Callable
 from asyncua import Client, ua
 from asyncua.common.subscription import OverflowPolicy, SubEvent, Subscription
 
+from ingest import fast_publish
 from ingest.discovery import TagInfo
+from ingest.fast_publish import RawDataChanges
 from ingest.settings import DeadbandSettings, SubscriptionSettings
 
 __all__ = ["DataChangeSink", "RecordingSubscription", "create_subscription", "monitor"]
@@ -35,7 +41,11 @@ _TRIGGER = {
 _DEADBAND_TYPE = {"absolute": ua.DeadbandType.Absolute, "percent": ua.DeadbandType.Percent}
 
 
-DataChangeSink = Callable[[list[ua.MonitoredItemNotification], dt.datetime], Awaitable[None]]
+_DATA_CHANGES = (RawDataChanges, ua.DataChangeNotification)
+
+DataChangeSink = Callable[
+    [RawDataChanges | ua.DataChangeNotification, dt.datetime], Awaitable[None]
+]
 
 
 class RecordingSubscription(Subscription):
@@ -43,10 +53,13 @@ class RecordingSubscription(Subscription):
 
     asyncua's iterator makes two objects and two queue operations per notification
     (design.md: ~10 µs); a historian wants the whole batch at once. Data changes go to
-    ``sink`` as they came in the response; events and status changes still go through the
-    iterator (``next_event``), where any drop of its full queue is counted.
+    ``sink`` as they came in the response, still binary (``RawDataChanges``) when they come
+    through the publish loop, decoded by asyncua when they were republished; events and
+    status changes still go through the iterator (``next_event``), where any drop of its
+    full queue is counted.
     """
 
+    takes_raw_data_changes = True  # read by ingest.fast_publish
     dropped = 0
     sink: DataChangeSink | None = None
 
@@ -58,8 +71,8 @@ class RecordingSubscription(Subscription):
         self.last_sequence_number = int(message.SequenceNumber)
         received = dt.datetime.now(dt.UTC)
         for notification in message.NotificationData:
-            if isinstance(notification, ua.DataChangeNotification) and self.sink is not None:
-                await self.sink(notification.MonitoredItems, received)
+            if isinstance(notification, _DATA_CHANGES) and self.sink is not None:
+                await self.sink(notification, received)
             else:
                 for event in self._explode_notifications([notification]):
                     self._deliver(event)
@@ -85,6 +98,7 @@ async def create_subscription(
         client.uaclient.session, params, queue_maxsize=_EVENT_QUEUE, overflow=OverflowPolicy.WARN
     )
     subscription.sink = sink
+    fast_publish.install(client.uaclient.session)
     await subscription.init()
     return subscription
 
