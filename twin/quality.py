@@ -153,7 +153,8 @@ def magnet_quality(p, grade):
     -------
     dict of numpy.ndarray
         ``oxygen_ppm``, ``density_g_cm3``, ``grain_size_um``, ``abnormal_fraction``,
-        ``br_t``, ``hcj_ka_per_m``, ``bh_max_kj_per_m3``, ``magnetized_fraction``,
+        ``br_t``, ``br_part_sd_t`` (part-to-part spread of Br), ``hcj_ka_per_m``,
+        ``hcj_part_sd_ka_per_m``, ``bh_max_kj_per_m3``, ``magnetized_fraction``,
         ``grade_share`` (share of parts meeting the grade) and ``mill_rate_factor``.
     """
     oxygen = sintering.powder_oxygen_ppm(
@@ -173,7 +174,9 @@ def magnet_quality(p, grade):
         "grain_size_um": grain,
         "abnormal_fraction": abnormal,
         "br_t": br_final,
+        "br_part_sd_t": br_sd * m,
         "hcj_ka_per_m": magnetics.tesla_to_ka_per_m(hcj_final),
+        "hcj_part_sd_ka_per_m": magnetics.tesla_to_ka_per_m(hcj_sd * m * m),
         "bh_max_kj_per_m3": magnetics.bh_max_kj_per_m3(
             br_final, hcj_final, p["recoil_permeability"]
         ),

@@ -1,0 +1,25 @@
+"""Calibration: the twin learns the line it watches from what the line recorded.
+
+Data (:class:`LineData`, from an offline run folder or from the historian's database) →
+:func:`calibrate` (figures with uncertainty, then the twin's parameter set for that line)
+→ :func:`forecast` (good magnets per day, Br and grade share as P10/P50/P90).
+
+>>> from twin.calibration import calibrate, forecast, load_run_folder  # doctest: +SKIP
+>>> cal = calibrate(load_run_folder("runs/.../"))                      # doctest: +SKIP
+>>> forecast(cal, 20, np.random.default_rng(0)).to_dict()             # doctest: +SKIP
+"""
+
+from twin.calibration.calibration import Calibration, calibrate, load_calibration
+from twin.calibration.data import CalibrationDataError, LineData, load_run_folder
+from twin.calibration.forecast import Forecast, forecast
+
+__all__ = [
+    "Calibration",
+    "CalibrationDataError",
+    "Forecast",
+    "LineData",
+    "calibrate",
+    "forecast",
+    "load_calibration",
+    "load_run_folder",
+]

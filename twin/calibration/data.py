@@ -1,0 +1,185 @@
+"""What a line recorded, as polars frames: the one input of calibration.
+
+Two sources give the same frames: an offline run folder of ``python -m simulators run``
+(only what the plant published is read, never its hidden truth) and the historian's
+TimescaleDB (:mod:`twin.calibration.database`).
+
+Frames and columns (times are UTC ``Datetime[µs]``):
+
+``signals``  time, tag (browse path ``Line1.Sintering.Furnace1.Zone1Temperature``),
+             value (null unless the status is Good; NaN as null), status
+``texts``    time, tag, value (state, phase, lot ids: strings)
+``lots``     lot_id, kind, stage, equipment, start, end, mass_in_kg, mass_out_kg, parts,
+             properties (JSON text of the measured properties)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import polars as pl
+
+from twin.errors import TwinError
+
+__all__ = ["CalibrationDataError", "LineData", "load_run_folder"]
+
+_TIME = pl.Datetime("us", "UTC")
+_UNCERTAIN = 0x40000000  # OPC UA status codes from here up are Uncertain or Bad
+_LOT_SCHEMA = {
+    "lot_id": pl.Utf8,
+    "kind": pl.Utf8,
+    "stage": pl.Utf8,
+    "equipment": pl.Utf8,
+    "start": _TIME,
+    "end": _TIME,
+    "mass_in_kg": pl.Float64,
+    "mass_out_kg": pl.Float64,
+    "parts": pl.Int64,
+    "properties": pl.Utf8,
+}
+
+
+class CalibrationDataError(TwinError):
+    """The recorded data cannot be calibrated from (missing, empty or malformed)."""
+
+
+@dataclass(frozen=True)
+class LineData:
+    """Signals, text variables and finished lots of one line over ``[start, end)``."""
+
+    signals: pl.DataFrame
+    texts: pl.DataFrame
+    lots: pl.DataFrame
+    start: datetime
+    end: datetime
+    source: str
+
+    @property
+    def days(self) -> float:
+        """Length of the window [d]."""
+        return (self.end - self.start) / timedelta(days=1)
+
+    def window(self, start: datetime, end: datetime) -> LineData:
+        """The part of the data in ``[start, end)`` (lots by their end time)."""
+        return LineData(
+            _between(self.signals, "time", start, end),
+            _as_of(self.texts, start, end),
+            _between(self.lots, "end", start, end),
+            start,
+            end,
+            self.source,
+        )
+
+    def split(self, days: float) -> tuple[LineData, LineData]:
+        """The first ``days`` days and the rest."""
+        cut = self.start + timedelta(days=days)
+        if not self.start < cut < self.end:
+            raise CalibrationDataError(
+                f"cannot split {self.days:.2f} days of data after {days} days"
+            )
+        return self.window(self.start, cut), self.window(cut, self.end)
+
+    def tags(self, suffix: str) -> list[str]:
+        """Signal tags whose path ends with ``suffix`` (e.g. ``".ParticleSize"``), sorted."""
+        return _tags_ending(self.signals, suffix)
+
+    def text_tags(self, suffix: str) -> list[str]:
+        """Text tags whose path ends with ``suffix`` (e.g. ``".State"``), sorted."""
+        return _tags_ending(self.texts, suffix)
+
+    def lots_of(self, kind: str) -> pl.DataFrame:
+        """Finished lots of one kind (``oxide``, ``alloy``, ``furnace_load``, ``magnetized``)."""
+        return self.lots.filter(pl.col("kind") == kind).sort("end")
+
+
+def _between(frame: pl.DataFrame, column: str, start: datetime, end: datetime) -> pl.DataFrame:
+    return frame.filter((pl.col(column) >= start) & (pl.col(column) < end))
+
+
+def _as_of(texts: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
+    """Text changes in ``[start, end)``, led by each tag's value in force at ``start``.
+
+    A state holds until it changes, so the window starts with what was true then.
+    """
+    before = (
+        texts.filter(pl.col("time") < start)
+        .sort("time")
+        .group_by("tag")
+        .last()
+        .with_columns(pl.lit(start).cast(_TIME).alias("time"))
+        .select(texts.columns)
+    )
+    return pl.concat([before, _between(texts, "time", start, end)]).sort("time", "tag")
+
+
+def _tags_ending(frame: pl.DataFrame, suffix: str) -> list[str]:
+    tags = frame.select(pl.col("tag").unique()).to_series()
+    return sorted(t for t in tags.to_list() if t.endswith(suffix))
+
+
+def load_run_folder(folder: str | Path) -> LineData:
+    """Read an offline run folder (``signals.parquet``, ``texts.parquet``, ``lots.jsonl``).
+
+    Only published fields are read: each lot's hidden ``true`` properties are dropped.
+    """
+    folder = Path(folder)
+    needed = ("signals.parquet", "texts.parquet", "lots.jsonl", "run.json")
+    missing = [name for name in needed if not (folder / name).is_file()]
+    if missing:
+        raise CalibrationDataError(
+            f"{folder} is not a simulator run folder: missing {', '.join(missing)} "
+            "(make one with `python -m simulators run --days N --data-dir DIR`)"
+        )
+    run = json.loads((folder / "run.json").read_text())
+    signals = pl.read_parquet(folder / "signals.parquet").select(
+        pl.from_epoch("time_us", "us").dt.replace_time_zone("UTC").alias("time"),
+        pl.col("tag").cast(pl.Utf8),
+        pl.when(pl.col("status") < _UNCERTAIN).then(pl.col("value").fill_nan(None)).alias("value"),
+        pl.col("status").cast(pl.Int64),
+    )
+    texts = pl.read_parquet(folder / "texts.parquet").select(
+        pl.from_epoch("time_us", "us").dt.replace_time_zone("UTC").alias("time"),
+        pl.col("tag").cast(pl.Utf8),
+        pl.col("value").cast(pl.Utf8),
+    )
+    lots = lots_frame(_published_lots(folder / "lots.jsonl"))
+    t0 = _utc(run["t0_us"] / 1e6)
+    end = t0 + timedelta(days=float(run["days"]))
+    return LineData(signals, texts, lots, t0, end, f"run folder {folder}")
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def _published_lots(path: Path) -> list[dict]:
+    records = []
+    for line in path.read_text().splitlines():
+        if line.strip():
+            record = json.loads(line)
+            record.pop("true", None)
+            records.append(record)
+    return records
+
+
+def lots_frame(records: list[dict]) -> pl.DataFrame:
+    """Lot records as published by the plant (``start_s``/``end_s`` in Unix seconds)."""
+    rows = [
+        {
+            "lot_id": r["lot_id"],
+            "kind": r.get("kind") or "",
+            "stage": r.get("stage") or "",
+            "equipment": r.get("equipment") or "",
+            "start": _utc(r["start_s"]) if r.get("start_s") is not None else None,
+            "end": _utc(r["end_s"]) if r.get("end_s") is not None else None,
+            "mass_in_kg": r.get("mass_in_kg"),
+            "mass_out_kg": r.get("mass_out_kg"),
+            "parts": int(r.get("parts") or 0),
+            "properties": json.dumps(r.get("properties") or {}),
+        }
+        for r in records
+    ]
+    return pl.DataFrame(rows, schema=_LOT_SCHEMA)

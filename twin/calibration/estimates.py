@@ -1,0 +1,389 @@
+"""What the recorded data says about the line: each figure with its uncertainty.
+
+Every :class:`Estimate` is a measured mean and a standard deviation of what the coming
+period's average may be. Rates are taken while the equipment runs (its capacity); the
+time it does not run is the availability's business (:mod:`twin.calibration.availability`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import polars as pl
+
+from twin.calibration.availability import StageAvailability, equipment_states, stage_availability
+from twin.calibration.data import CalibrationDataError, LineData
+from twin.calibration.signals import daily_summary, values_while
+
+__all__ = ["Estimate", "LineEstimates", "estimate_line"]
+
+_H_PER_YR = 8760.0
+_RUNNING = ("running",)
+#: Stages of the line as regexes on equipment paths, and whether their units share the load.
+STAGE_EQUIPMENT = {
+    "separation": (r"\.Separation\.Bank\d+$", True),
+    "alloy & powder": (r"\.Sintering\.(JetMill|Press)\d+$", False),
+    "sintering": (r"\.Sintering\.Furnace\d+$", True),
+    "magnetizing": (r"\.Magnetization\.Magnetizer\d+$", True),
+}
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A calibrated figure: ``value`` ± ``sd`` in ``unit``, from ``n`` observations."""
+
+    value: float
+    sd: float
+    unit: str
+    n: int
+    how: str
+
+    def relative_sd(self) -> float:
+        return abs(self.sd / self.value) if self.value else math.inf
+
+
+@dataclass(frozen=True)
+class LineEstimates:
+    """Everything calibration read from one window of data."""
+
+    figures: dict[str, Estimate]
+    availability: dict[str, StageAvailability]
+    furnace_soak_c: dict[str, float]
+    daily_output: pl.DataFrame  # day, good_kg, magnetized_kg, parts
+    days: float
+
+    def __getitem__(self, name: str) -> Estimate:
+        return self.figures[name]
+
+    def to_dict(self) -> dict:
+        return {
+            "figures": {k: asdict(v) for k, v in self.figures.items()},
+            "availability": {k: asdict(v) for k, v in self.availability.items()},
+            "furnace_soak_c": self.furnace_soak_c,
+            "days": self.days,
+        }
+
+
+def _props(lots: pl.DataFrame, *names: str) -> pl.DataFrame:
+    """Lots with the named measured properties as float columns."""
+    return lots.with_columns(
+        pl.col("properties").str.json_path_match(f"$.{n}").cast(pl.Float64).alias(n) for n in names
+    )
+
+
+def _mean_estimate(values: np.ndarray, unit: str, how: str) -> Estimate | None:
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    sd = float(np.std(values, ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.nan
+    return Estimate(float(values.mean()), sd, unit, int(values.size), how)
+
+
+def _signal_estimate(data, suffix, unit, how, text="State", allowed=_RUNNING, keep=None):
+    frame = values_while(data, suffix, text, allowed)
+    if keep is not None:
+        frame = frame.filter(keep)
+    summary = daily_summary(frame)
+    if summary is None:
+        return None
+    return Estimate(summary.mean, summary.day_sd, unit, summary.values, how)
+
+
+def _ratio_estimate(num: np.ndarray, den: np.ndarray, unit: str, how: str) -> Estimate | None:
+    """Σnum/Σden with the standard error of a ratio estimator over the lots."""
+    ok = np.isfinite(num) & np.isfinite(den) & (den > 0)
+    num, den = num[ok], den[ok]
+    if den.sum() <= 0:
+        return None
+    r = num.sum() / den.sum()
+    n = num.size
+    resid = num - r * den
+    sd = math.sqrt(np.sum(resid**2) / max(n - 1, 1) / n) / den.mean() if n > 1 else math.nan
+    return Estimate(float(r), float(sd), unit, int(n), how)
+
+
+def estimate_line(data: LineData) -> LineEstimates:
+    """Read every figure the twin's line needs from ``data``.
+
+    Raises
+    ------
+    CalibrationDataError
+        When the data lack what throughput needs: state variables, and finished furnace
+        loads and magnetized lots.
+    """
+    states = equipment_states(data)
+    if states.is_empty():
+        raise CalibrationDataError(f"no equipment State variables in {data.source}")
+    availability = {
+        stage: a
+        for stage, (pattern, parallel) in STAGE_EQUIPMENT.items()
+        if (a := stage_availability(states, pattern, parallel=parallel, prior_mttr_days=0.25))
+    }
+    figures: dict[str, Estimate | None] = {}
+    figures.update(_separation(data, availability))
+    figures.update(_alloy(data))
+    figures.update(_powder(data))
+    soak = _furnace_soak(data)
+    figures.update(_sintering(data, availability, soak))
+    figures.update(_magnetizing(data))
+    missing = [
+        k for k in ("sinter_capacity_kg_per_h", "good_magnets_kg_per_day") if not figures.get(k)
+    ]
+    if missing:
+        raise CalibrationDataError(
+            f"{data.source} over {data.days:.2f} days has no {' or '.join(missing)}: "
+            "calibration needs finished furnace loads and magnetized lots"
+        )
+    return LineEstimates(
+        {k: v for k, v in figures.items() if v is not None},
+        availability,
+        soak,
+        _daily_output(data),
+        data.days,
+    )
+
+
+def _separation(data, availability):
+    oxide = _props(data.lots_of("oxide"), "nd_purity_pct")
+    out = {
+        "oxide_kg_per_h_per_bank": _signal_estimate(
+            data, ".OxideRate", "kg/h", "bank oxide rate while running"
+        ),
+        "sx_re_recovery": _ratio_estimate(
+            oxide["mass_out_kg"].to_numpy(),
+            oxide["mass_in_kg"].to_numpy(),
+            "-",
+            "oxide out / rare earth fed, over oxide lots",
+        ),
+        "nd_purity": _mean_estimate(
+            oxide["nd_purity_pct"].to_numpy() / 100.0, "-", "oxide lots' Nd purity"
+        ),
+        "nd_purity_drift_per_day": _drift(oxide, "nd_purity_pct", 0.01),
+    }
+    sep = availability.get("separation")
+    out["banks"] = (
+        Estimate(float(sep.units), 0.0, "banks", sep.units, "State variables") if sep else None
+    )
+    return out
+
+
+def _drift(lots: pl.DataFrame, column: str, scale: float) -> Estimate | None:
+    """Least-squares slope of a lot property against time [unit/d], with its SE."""
+    frame = lots.drop_nulls(column)
+    if frame.height < 3:
+        return None
+    days = (frame["end"] - frame["end"].min()).dt.total_seconds().to_numpy() / 86400.0
+    y = frame[column].to_numpy() * scale
+    if np.ptp(days) <= 0:
+        return None
+    slope, intercept = np.polyfit(days, y, 1)
+    resid = y - (slope * days + intercept)
+    se = math.sqrt(np.sum(resid**2) / (days.size - 2) / np.sum((days - days.mean()) ** 2))
+    return Estimate(float(slope), se, "1/d", int(days.size), "slope of lot purity over time")
+
+
+def _alloy(data):
+    alloy = _props(data.lots_of("alloy"), "re_wt_pct", "fe_b_additions_kg")
+    metal = alloy["mass_out_kg"] - alloy["fe_b_additions_kg"]
+    oxide = alloy["mass_in_kg"] - alloy["fe_b_additions_kg"]
+    return {
+        "metal_per_oxide": _ratio_estimate(
+            metal.to_numpy(), oxide.to_numpy(), "-", "metal / oxide over alloy lots"
+        ),
+        "re_wt_fraction": _mean_estimate(
+            alloy["re_wt_pct"].to_numpy() / 100.0, "-", "alloy lots' rare-earth content"
+        ),
+    }
+
+
+def _powder(data):
+    return {
+        "mill_kg_per_h": _signal_estimate(data, ".FeedRate", "kg/h", "jet mill feed while running"),
+        "particle_size_um": _signal_estimate(
+            data, ".ParticleSize", "µm", "jet mill d50 while running"
+        ),
+        "oxygen_ppm": _signal_estimate(
+            data, ".OxygenContent", "ppm", "powder oxygen while running"
+        ),
+        "align_field_t": _signal_estimate(
+            data, ".AligningField", "T", "press aligning field while running"
+        ),
+    }
+
+
+def _furnace_soak(data) -> dict[str, float]:
+    """Mean zone temperature of each furnace during its soak [°C].
+
+    A trip during the soak lets the furnace cool while its phase still reads ``soak``;
+    values more than 100 °C from the furnace's median soak reading are those and are left
+    out.
+    """
+    soak = values_while(data, "Temperature", "Phase", ("soak",)).filter(
+        pl.col("equipment").str.contains(r"\.Furnace\d+$")
+    )
+    if soak.is_empty():
+        return {}
+    near = soak.with_columns(pl.col("value").median().over("equipment").alias("median")).filter(
+        (pl.col("value") - pl.col("median")).abs() < 100.0
+    )
+    means = near.group_by("equipment").agg(pl.col("value").mean()).sort("equipment")
+    return dict(zip(means["equipment"].to_list(), means["value"].to_list(), strict=True))
+
+
+def _sintering(data, availability, soak):
+    loads = _props(data.lots_of("furnace_load"), "hcj_ka_per_m", "soak_h").filter(
+        pl.col("start").is_not_null() & (pl.col("mass_in_kg") > 0)
+    )
+    out: dict[str, Estimate | None] = {}
+    temps = np.array(list(soak.values()))
+    if temps.size:
+        sd = float(np.std(temps, ddof=1)) if temps.size > 1 else math.nan
+        out["sinter_temp_c"] = Estimate(
+            float(temps.mean()),
+            sd / math.sqrt(temps.size) if temps.size > 1 else math.nan,
+            "°C",
+            int(temps.size),
+            "mean soak temperature of the furnaces",
+        )
+        out["furnace_temp_sd_c"] = Estimate(
+            sd, math.nan, "°C", int(temps.size), "spread of soak temperature between furnaces"
+        )
+    if loads.height == 0:
+        return out
+    cycle_h = (loads["end"] - loads["start"]).dt.total_seconds().to_numpy() / 3600.0
+    furnaces = availability["sintering"].units if "sintering" in availability else 1
+    median_cycle = float(np.median(cycle_h))
+    kg_out = loads["mass_out_kg"].to_numpy()
+    cap = furnaces * kg_out.mean() / median_cycle
+    out["sinter_capacity_kg_per_h"] = Estimate(
+        float(cap),
+        float(cap * np.std(kg_out, ddof=1) / kg_out.mean() / math.sqrt(kg_out.size))
+        if kg_out.size > 1
+        else math.nan,
+        "kg/h",
+        int(loads.height),
+        f"{furnaces} furnaces × blocks per load / median cycle",
+    )
+    out["sinter_cycle_h"] = Estimate(
+        median_cycle,
+        float(np.std(cycle_h)),
+        "h",
+        int(cycle_h.size),
+        "median furnace cycle, load to unload",
+    )
+    out["alloy_to_blocks_yield"] = _ratio_estimate(
+        kg_out, loads["mass_in_kg"].to_numpy(), "-", "blocks out / alloy in, over furnace loads"
+    )
+    out["sinter_time_h"] = _mean_estimate(loads["soak_h"].to_numpy(), "h", "furnace loads' soak")
+    out["hcj_ka_per_m"] = _mean_estimate(
+        loads["hcj_ka_per_m"].to_numpy(), "kA/m", "furnace loads' Hcj"
+    )
+    return out
+
+
+def _magnetizing(data):
+    lots = _props(data.lots_of("magnetized"), "br_mean_t", "br_p10_t", "pass_fraction").filter(
+        pl.col("parts") > 0
+    )
+    out: dict[str, Estimate | None] = {
+        "magnetizer_field_t": _signal_estimate(
+            data, ".PeakField", "T", "peak field of the pulses", keep=pl.col("value") > 0.5
+        ),
+        "pulses_per_h": _pulse_rate(data),
+    }
+    if lots.height == 0:
+        return out
+    parts = lots["parts"].to_numpy().astype(float)
+    out["part_mass_kg"] = _ratio_estimate(
+        lots["mass_in_kg"].to_numpy(), parts, "kg", "magnetized mass / parts"
+    )
+    out["pass_fraction"] = _ratio_estimate(
+        lots["mass_out_kg"].to_numpy(),
+        lots["mass_in_kg"].to_numpy(),
+        "-",
+        "magnets meeting the grade / magnetized",
+    )
+    br = lots["br_mean_t"].to_numpy()
+    within = (br - lots["br_p10_t"].to_numpy()) / 1.2815515655446004
+    mean_br = float(np.average(br, weights=parts))
+    out["br_t"] = Estimate(
+        mean_br, _daily_sd(lots, "br_mean_t"), "T", int(lots.height), "magnetized lots' mean Br"
+    )
+    between = float(np.var(br, ddof=1)) if br.size > 1 else 0.0
+    out["br_part_sd_t"] = Estimate(
+        math.sqrt(float(np.average(within**2, weights=parts)) + between),
+        math.nan,
+        "T",
+        int(lots.height),
+        "part-to-part Br spread: within lots and between lot means",
+    )
+    out["good_magnets_kg_per_day"] = Estimate(
+        float(lots["mass_out_kg"].sum() / data.days),
+        math.nan,
+        "kg/d",
+        int(lots.height),
+        "magnets meeting the grade per day over the window",
+    )
+    out["br_threshold_t"] = _grade_threshold(br, within, lots["pass_fraction"].to_numpy())
+    return out
+
+
+def _daily_sd(lots: pl.DataFrame, column: str) -> float:
+    """Standard deviation of a day's mean of a lot property.
+
+    The larger of the observed spread of daily means and the lots' spread over the lots a
+    day holds: with only a few days the first can be small by chance.
+    """
+    daily = lots.group_by_dynamic("end", every="1d").agg(pl.col(column).mean(), pl.len())
+    daily = daily.drop_nulls(column)
+    if daily.height < 2:
+        return math.nan
+    observed = float(np.std(daily[column].to_numpy(), ddof=1))
+    per_lot = float(np.std(lots[column].to_numpy(), ddof=1))
+    return max(observed, per_lot / math.sqrt(float(daily["len"].mean())))
+
+
+def _grade_threshold(br, sd, passed) -> Estimate | None:
+    """Br below which parts fail, from lots where some but not all parts passed.
+
+    With parts normal within a lot, the threshold x satisfies Φ((x − mean)/sd) = 1 − pass.
+    """
+    from scipy.stats import norm
+
+    ok = (passed > 0.005) & (passed < 0.995) & (sd > 0)
+    if not ok.any():
+        return None
+    x = br[ok] + sd[ok] * norm.ppf(1.0 - passed[ok])
+    return _mean_estimate(x, "T", "Br where the pass fraction of lots says parts fail")
+
+
+def _pulse_rate(data) -> Estimate | None:
+    """Magnetizer pulses per running hour, from the pulse counter's increments."""
+    counts = values_while(data, ".PulseCount", "State", _RUNNING).sort("equipment", "time")
+    if counts.height < 2:
+        return None
+    steps = counts.with_columns(
+        pl.col("value").diff().over("equipment").alias("pulses"),
+        pl.col("time").diff().over("equipment").dt.total_seconds().alias("dt_s"),
+    ).filter((pl.col("pulses") > 0) & (pl.col("dt_s") > 0) & (pl.col("dt_s") < 600))
+    if steps.is_empty():
+        return None
+    rate = steps["pulses"].sum() / steps["dt_s"].sum() * 3600.0
+    return Estimate(
+        float(rate), math.nan, "1/h", int(steps.height), "pulses per hour while pulsing"
+    )
+
+
+def _daily_output(data) -> pl.DataFrame:
+    lots = data.lots_of("magnetized")
+    return (
+        lots.group_by_dynamic("end", every="1d")
+        .agg(
+            pl.col("mass_out_kg").sum().alias("good_kg"),
+            pl.col("mass_in_kg").sum().alias("magnetized_kg"),
+            pl.col("parts").sum(),
+        )
+        .rename({"end": "day"})
+    )

@@ -1,0 +1,332 @@
+"""The twin's parameter set for the line the data came from.
+
+The domestic route's stage chain stands for the recorded line: separation banks →
+metal and alloy (made at once in this plant: no capacity limit) → jet mill and press →
+vacuum furnaces → (no machining: identity) → magnetizer. Capacities are the rates the
+equipment reaches while it runs; failures and repairs come from the state variables; the
+young-line learning is switched off (``mature``) because the line's own output now is the
+starting point.
+
+Process settings the data measure (powder size and oxygen, aligning field, soak
+temperature and time, magnetizing field) enter at their measured means. What the data show
+but the physics does not explain (the level and spread of Br and Hcj, the cascade's purity)
+is taken up by a closure parameter fitted so that the twin reproduces the measurement:
+``nonmagnetic_base`` (Br level), ``br_cv`` (Br spread), ``alpha_ref`` (Hcj level),
+``hcj_cv`` (Hcj spread), ``remagnetized_share`` (parts that miss the grade for want of
+field, the rest of the sorting loss) and ``sx_separation_factor`` (purity). Their P10/P90 are the
+fits at the measured value ∓ 1.28 of its day-to-day standard deviation, so the twin's
+quality band is as wide as the plant's own variation.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.stats import gamma
+
+from twin import metallurgy
+from twin.calibration.availability import StageAvailability
+from twin.calibration.estimates import Estimate, LineEstimates
+from twin.grades import GRADES, parse_grade
+from twin.parameters import ParameterSet, entry, get_parameter_set
+from twin.quality import magnet_quality
+from twin.sampling import Z90, nominal_values
+from twin.simulation import separation_performance
+
+__all__ = ["calibrated_parameters", "infer_grade"]
+
+_T_PER_YR_PER_KG_H = 8760.0 / 1000.0  # 1 kg/h all year = 8.76 t/yr
+_UNLIMITED_T_PER_YR = 1e6
+_NEVER_DAYS = 1e9
+_SOURCE = "calibrated"
+_CLOSURE_ROUNDS = 3
+
+# twin stage key → stage name in LineEstimates.availability
+_STAGE_KEYS = {
+    "sx": "separation",
+    "powder": "alloy & powder",
+    "sinter": "sintering",
+    "magnetizing": "magnetizing",
+}
+
+
+def _fixed(value, unit, how):
+    return entry(value, unit, f"{how} [{_SOURCE}]")
+
+
+def _uncertain(value, lo, hi, unit, how, low=None, high=None):
+    lo, hi = min(lo, value), max(hi, value)
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi - lo <= 0:
+        return _fixed(value, unit, how)
+    return entry(value, unit, f"{how} [{_SOURCE}]", p10=lo, p90=hi, low=low, high=high)
+
+
+def _from_estimate(est: Estimate, how: str | None = None, scale=1.0, low=None, high=None):
+    value = est.value * scale
+    sd = est.sd * abs(scale)
+    return _uncertain(
+        value, value - Z90 * sd, value + Z90 * sd, est.unit, how or est.how, low, high
+    )
+
+
+def _availability_entries(key: str, a: StageAvailability) -> dict:
+    """MTBF and MTTR of the equivalent unit with the P10/P90 of their failure counts.
+
+    With F failures in U days up, the failure rate's uncertainty is Gamma(F, U) (and alike
+    for repairs), so the P10/P90 of MTBF are U / Gamma quantiles.
+    """
+    f = a.failures
+    how = f"{a.units} unit(s), {f} failure(s) in {a.observed_days:.1f} d"
+    if f == 0:
+        return {
+            f"{key}_mtbf_days": _fixed(a.mtbf_days, "d", how + " (at least)"),
+            f"{key}_mttr_days": _fixed(a.mttr_days, "d", "prior: no repair observed"),
+        }
+    mtbf_q = a.mtbf_days * f / gamma.ppf([0.9, 0.1], f)
+    mttr_q = a.mttr_days * f / gamma.ppf([0.9, 0.1], f)
+    return {
+        f"{key}_mtbf_days": _uncertain(a.mtbf_days, *mtbf_q, "d", how, low=1e-3),
+        f"{key}_mttr_days": _uncertain(a.mttr_days, *mttr_q, "d", how, low=1e-4),
+    }
+
+
+def infer_grade(estimates: LineEstimates) -> str:
+    """The target grade the line sorts its magnets against.
+
+    The grade whose Br minimum is nearest the Br at which lots start failing; when every
+    part passed, the highest grade whose Br minimum lies 2.5 part-to-part standard
+    deviations below the mean Br.
+    """
+    figures = estimates.figures
+    if "br_threshold_t" in figures:
+        x = figures["br_threshold_t"].value
+        return min(GRADES, key=lambda g: abs(GRADES[g][0] - x))
+    floor = figures["br_t"].value - 2.5 * figures["br_part_sd_t"].value
+    fitting = [g for g in GRADES if GRADES[g][0] <= floor]
+    return (
+        max(fitting, key=lambda g: GRADES[g][0])
+        if fitting
+        else min(GRADES, key=lambda g: GRADES[g][0])
+    )
+
+
+def _fit(params: ParameterSet, name: str, grid: np.ndarray, output, targets):
+    """Values of ``name`` at which ``output(quality)`` equals each target (grid + interp).
+
+    ``output`` must be monotonic over ``grid``; targets outside its range give the grid's
+    end (the physics cannot reach them: noted in the report as a clipped fit).
+    """
+    v = nominal_values(params, grid.size)
+    v[name] = grid
+    y = output(v)
+    order = np.argsort(y)
+    return np.interp(np.asarray(targets, dtype=float), y[order], grid[order])
+
+
+def _quality(grade):
+    def run(v):
+        return magnet_quality(v, grade)
+
+    return run
+
+
+def _closure_entries(params: ParameterSet, est: LineEstimates, grade: str) -> dict:
+    """Fitted closure parameters (see the module docstring)."""
+    g = parse_grade(grade)
+    q = _quality(g)
+    f = est.figures
+    out = {}
+    br = f["br_t"]
+    br_sd = br.sd if math.isfinite(br.sd) else 0.0
+    targets = [br.value - Z90 * br_sd, br.value, br.value + Z90 * br_sd]
+    lo, mid, hi = _fit(
+        params, "nonmagnetic_base", np.linspace(0.0, 0.3, 601), lambda v: q(v)["br_t"], targets
+    )
+    out["nonmagnetic_base"] = _uncertain(
+        mid,
+        min(lo, hi),
+        max(lo, hi),
+        "-",
+        f"fits Br {br.value:.4f} T ± {br_sd:.4f} (daily)",
+        low=0.0,
+    )
+    params = params.with_entries({"nonmagnetic_base": _fixed(mid, "-", "fit")})
+    if "br_part_sd_t" in f:
+        cv = _fit(
+            params,
+            "br_cv",
+            np.linspace(0.0, 0.05, 501),
+            lambda v: q(v)["br_part_sd_t"],
+            [f["br_part_sd_t"].value],
+        )[0]
+        out["br_cv"] = _fixed(cv, "-", f"fits part Br spread {f['br_part_sd_t'].value:.4f} T")
+        params = params.with_entries({"br_cv": out["br_cv"]})
+    if "hcj_ka_per_m" in f:
+        hcj = f["hcj_ka_per_m"]
+        # the plant sorts parts by the Hcj its loads measure: the twin's magnet must have it
+        spread = hcj.sd * math.sqrt(hcj.n) if math.isfinite(hcj.sd) else 0.0
+        targets = [hcj.value - Z90 * hcj.sd, hcj.value, hcj.value + Z90 * hcj.sd]
+        lo, mid, hi = _fit(
+            params,
+            "alpha_ref",
+            np.linspace(0.05, 0.95, 901),
+            lambda v: q(v)["hcj_ka_per_m"],
+            targets,
+        )
+        out["alpha_ref"] = _uncertain(
+            mid, min(lo, hi), max(lo, hi), "-", f"fits Hcj {hcj.value:.1f} kA/m", low=0.01
+        )
+        params = params.with_entries({"alpha_ref": _fixed(mid, "-", "fit")})
+        cv = _fit(
+            params,
+            "hcj_cv",
+            np.linspace(0.0, 0.1, 501),
+            lambda v: q(v)["hcj_part_sd_ka_per_m"],
+            [spread],
+        )[0]
+        out["hcj_cv"] = _fixed(cv, "-", f"fits Hcj spread between loads {spread:.1f} kA/m")
+    if "pass_fraction" in f:
+        params = params.with_entries(
+            {
+                k: _fixed(v["value"], v["unit"], "fit")
+                for k, v in out.items()
+                if k in ("alpha_ref", "hcj_cv")
+            }
+        )
+        share = f["pass_fraction"].value
+        rework = _fit(
+            params,
+            "remagnetized_share",
+            np.linspace(0.0, 0.5, 501),
+            lambda v: q(v)["grade_share"],
+            [share],
+        )[0]
+        out["remagnetized_share"] = _fixed(
+            rework, "-", f"fits the share of parts meeting {grade}: {share:.4f}"
+        )
+    if "nd_purity" in f:
+        beta = _fit(
+            params,
+            "sx_separation_factor",
+            np.linspace(1.05, 2.5, 291),
+            lambda v: separation_performance(v)[0],
+            [f["nd_purity"].value],
+        )[0]
+        out["sx_separation_factor"] = _fixed(
+            beta, "-", f"fits oxide purity {100 * f['nd_purity'].value:.3f} %"
+        )
+    return out
+
+
+def calibrated_parameters(est: LineEstimates, grade: str, base: str = "domestic"):
+    """The calibrated :class:`ParameterSet` and the oxide feed [t/yr] of the line."""
+    params = _held_at_central_values(get_parameter_set(base))
+    f = est.figures
+    entries: dict = {}
+    for key, stage in _STAGE_KEYS.items():
+        if stage in est.availability:
+            entries.update(_availability_entries(key, est.availability[stage]))
+    # separation: the banks' rate while running is the feed they take at nameplate
+    recovery = (
+        f["sx_re_recovery"].value if "sx_re_recovery" in f else params["sx_re_recovery"]["value"]
+    )
+    feed_t_per_yr = params["sx_capacity_t_per_yr"]["value"]
+    if "oxide_kg_per_h_per_bank" in f and "banks" in f:
+        rate = f["oxide_kg_per_h_per_bank"]
+        feed_t_per_yr = f["banks"].value * rate.value * _T_PER_YR_PER_KG_H / recovery
+        entries["sx_capacity_t_per_yr"] = _fixed(feed_t_per_yr, "t oxide/yr", rate.how)
+    entries["sx_re_recovery"] = _fixed(recovery, "-", "oxide lots")
+    entries["sx_residence_days"] = _fixed(1, "d", "lots close within a day")
+    # metal and alloy: made at once, no capacity limit in this plant
+    if "metal_per_oxide" in f:
+        frac = float(metallurgy.metal_fraction_ndpr_oxide(params["feed_nd_fraction"]["value"]))
+        entries["metal_recovery"] = _fixed(
+            f["metal_per_oxide"].value / frac, "-", "metal per oxide over alloy lots"
+        )
+    if "re_wt_fraction" in f:
+        entries["re_wt_fraction"] = _fixed(f["re_wt_fraction"].value, "-", f["re_wt_fraction"].how)
+    entries.update(_unlimited("electrolysis"))
+    entries.update(_unlimited("machining"))
+    entries["machining_yield"] = _fixed(1.0, "-", "no machining on this line")
+    # jet mill and press: output on the alloy basis (what the furnace loads weigh in)
+    entries["powder_yield"] = _fixed(1.0, "-", "losses counted in the furnace loads' yield")
+    entries["powder_days"] = _fixed(1, "d", "milled and pressed within a day")
+    for name in (
+        "particle_size_um",
+        "align_field_t",
+        "magnetizer_field_t",
+        "sinter_temp_c",
+        "sinter_time_h",
+        "furnace_temp_sd_c",
+    ):
+        if name in f and math.isfinite(f[name].value):
+            entries[name] = _fixed(f[name].value, f[name].unit, f[name].how)
+    if "oxygen_ppm" in f:
+        surface = params["oxygen_surface_ppm"]["value"] * params["particle_size_ref_um"]["value"]
+        size = entries.get("particle_size_um", params["particle_size_um"])["value"]
+        entries["oxygen_base_ppm"] = _fixed(
+            f["oxygen_ppm"].value - surface / size, "ppm", "powder oxygen less the surface share"
+        )
+    if "mill_kg_per_h" in f:
+        size = entries.get("particle_size_um", params["particle_size_um"])["value"]
+        mill = (size / params["particle_size_ref_um"]["value"]) ** params["mill_rate_exponent"][
+            "value"
+        ]
+        entries["powder_capacity_t_per_yr"] = _from_estimate(
+            f["mill_kg_per_h"], scale=_T_PER_YR_PER_KG_H / mill, low=1e-6
+        )
+        entries["powder_capacity_t_per_yr"]["unit"] = "t alloy/yr"
+    # furnaces: blocks out per hour of cycle, alloy-to-block yield of the loads
+    entries["sinter_capacity_t_per_yr"] = _from_estimate(
+        f["sinter_capacity_kg_per_h"], scale=_T_PER_YR_PER_KG_H, low=1e-6
+    )
+    entries["sinter_capacity_t_per_yr"]["unit"] = "t blocks/yr"
+    if "alloy_to_blocks_yield" in f:
+        entries["sinter_yield"] = _from_estimate(f["alloy_to_blocks_yield"], low=1e-3, high=1.0)
+    entries["sinter_days"] = _fixed(
+        max(1, round(f["sinter_cycle_h"].value / 24)), "d", "furnace cycle"
+    )
+    if "pulses_per_h" in f and "part_mass_kg" in f:
+        share = f["pass_fraction"].value if "pass_fraction" in f else 1.0
+        cap = f["pulses_per_h"].value * f["part_mass_kg"].value * share * _T_PER_YR_PER_KG_H
+        entries["magnetizing_capacity_t_per_yr"] = _fixed(
+            cap, "t magnets/yr", "pulses per hour × part mass"
+        )
+    entries["magnetizing_days"] = _fixed(1, "d", "magnetized within a day")
+    for name, value in entries.items():
+        if name in params and "unit" in params[name] and value["unit"] != params[name]["unit"]:
+            value["unit"] = params[name]["unit"]
+    calibrated = params.with_entries(entries)
+    # the closures depend on each other (the rework share lowers Br, Br sets the grade
+    # share): a few rounds reach a fixed point
+    closures = {}
+    for _ in range(_CLOSURE_ROUNDS):
+        start = calibrated.with_entries(
+            {k: _fixed(v["value"], v["unit"], "fit") for k, v in closures.items()}
+        )
+        closures = _closure_entries(start, est, grade)
+    calibrated = calibrated.with_entries(closures)
+    return ParameterSet(f"calibrated-{base}", calibrated.route, calibrated.entries), feed_t_per_yr
+
+
+def _held_at_central_values(params: ParameterSet) -> ParameterSet:
+    """The set with every prior uncertainty removed.
+
+    The closure fits are made at central values and absorb what the priors left open;
+    sampling the priors again around them would count that uncertainty twice.
+    """
+    fixed = {}
+    for name, spec in params.entries.items():
+        if "p10" in spec:
+            fixed[name] = {k: v for k, v in spec.items() if k not in ("p10", "p90")}
+    return params.with_entries(fixed)
+
+
+def _unlimited(key: str) -> dict:
+    return {
+        f"{key}_capacity_t_per_yr": _fixed(_UNLIMITED_T_PER_YR, "t/yr", "not a limit on this line"),
+        f"{key}_mtbf_days": _fixed(_NEVER_DAYS, "d", "not modelled as equipment"),
+        f"{key}_mttr_days": _fixed(1.0, "d", "not modelled as equipment"),
+        f"{key}_days": _fixed(1, "d", "within a day"),
+    }
