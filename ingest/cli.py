@@ -1,4 +1,5 @@
-"""``python -m ingest``: run the collector, check a server, serve the API, manage the database."""
+"""``python -m ingest``: run the collector, check a server, serve the API, manage API keys and
+the database."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 from ingest.errors import IngestError
+from ingest.key_admin import add_keys_parser
 
 __all__ = ["main"]
 
@@ -58,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("--port", type=int, help="default: MAGNETLINE_API_PORT or 8000")
     api.add_argument("--dsn", help="database; default MAGNETLINE_DSN, else the embedded one")
     api.set_defaults(handler=_api)
+
+    add_keys_parser(commands)
 
     db = commands.add_parser("db", help="the embedded database: start, stop, dsn, migrate")
     db.add_argument("action", choices=["start", "stop", "dsn", "migrate"])

@@ -1,8 +1,11 @@
 """API errors and the one handler that maps them to HTTP with a stable JSON shape.
 
 ApiError                 {"error": {"code": ..., "message": ..., "detail": ...}}
+├── Unauthorized         401  no API key, or a bad or revoked one
+├── Forbidden            403  the key's role may not do this
 ├── NotFound             404  an unknown tag or resource
 ├── InvalidRequest       422  a reversed or oversized range, a bad parameter or cursor
+├── TooBusy              429  every twin worker is busy; retry after a while
 ├── ServiceUnavailable   503  the database cannot be reached
 └── QueryTimeout         503  the statement timeout cut a query short
 (anything else)          500  a bug, logged; still in the same shape
@@ -14,7 +17,7 @@ QueryTimeout, a lost connection to ServiceUnavailable, bad data to InvalidReques
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import psycopg
 from fastapi import FastAPI, Request
@@ -24,13 +27,18 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
+    "AUTH_RESPONSES",
+    "BUSY_RESPONSES",
     "ERROR_RESPONSES",
     "ApiError",
     "ErrorBody",
+    "Forbidden",
     "InvalidRequest",
     "NotFound",
     "QueryTimeout",
     "ServiceUnavailable",
+    "TooBusy",
+    "Unauthorized",
     "install_error_handlers",
 ]
 
@@ -52,11 +60,23 @@ class ErrorBody(BaseModel):
 class ApiError(Exception):
     status_code = 500
     code = "internal_error"
+    headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, message: str, detail: Any = None) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
+
+
+class Unauthorized(ApiError):
+    status_code = 401
+    code = "unauthorized"
+    headers: ClassVar[dict[str, str]] = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(ApiError):
+    status_code = 403
+    code = "forbidden"
 
 
 class NotFound(ApiError):
@@ -67,6 +87,12 @@ class NotFound(ApiError):
 class InvalidRequest(ApiError):
     status_code = 422
     code = "invalid_request"
+
+
+class TooBusy(ApiError):
+    status_code = 429
+    code = "too_busy"
+    headers: ClassVar[dict[str, str]] = {"Retry-After": "5"}
 
 
 class ServiceUnavailable(ApiError):
@@ -83,6 +109,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "An unknown tag, lot or other resource"},
     422: {"model": ErrorBody, "description": "A bad parameter, range, bucket, cursor or limit"},
     503: {"model": ErrorBody, "description": "The database is away or the query timed out"},
+}
+#: Declared on every route that needs a key (at router inclusion).
+AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No API key, or a bad or revoked one"},
+    403: {"model": ErrorBody, "description": "The key's role may not do this"},
+}
+#: Declared on the twin's runs, which queue for a worker.
+BUSY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    429: {"model": ErrorBody, "description": "Every twin worker is busy; retry after a while"},
 }
 
 
@@ -103,7 +138,8 @@ def _from_database(exc: psycopg.Error) -> ApiError:
 
 
 def _respond(exc: ApiError) -> JSONResponse:
-    return JSONResponse(_body(exc.code, exc.message, exc.detail), status_code=exc.status_code)
+    body = _body(exc.code, exc.message, exc.detail)
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -42,6 +43,26 @@ class ApiSettings(BaseSettings):
     stream_poll_s: float = Field(default=1.0, gt=0, le=60)
     stream_max_s: float = Field(default=3600.0, gt=0)
     max_lineage_depth: int = Field(default=10, ge=1, le=100)
+    key_cache_s: float = Field(
+        default=30.0, ge=0, le=3600, description="Verified keys kept this long; a revocation "
+        "takes effect within it. 0: look every request's key up"
+    )  # fmt: skip
+    cors_origins: list[str] = Field(
+        default=[], description="Browser origins allowed to call the API; none by default"
+    )
+    twin_workers: int = Field(
+        default=min(4, os.cpu_count() or 1), ge=1, le=64, description="Twin runs at once"
+    )
+    twin_queue_timeout_s: float = Field(
+        default=10.0, ge=0, le=600, description="Wait for a free twin worker, then 429"
+    )
+    twin_max_samples: int = Field(default=5000, ge=1, le=100_000)
+    twin_max_horizon_days: int = Field(default=3650, ge=1, le=3650)
+    twin_max_replications: int = Field(default=48, ge=1, le=1000)
+    twin_max_sweep_points: int = Field(default=24, ge=1, le=400)
+    twin_max_sample_days: int = Field(
+        default=20_000_000, ge=1, description="Samples × simulated days one request may ask for"
+    )
 
     @field_validator("plant_timezone")
     @classmethod

@@ -1,15 +1,49 @@
-"""Fixtures of the API tests: one seeded database per module, and a client on it."""
+"""Fixtures of the API tests: one seeded database per module, keys, and a client on it."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
+import psycopg
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from ingest import key_repository
 from ingest.api import create_app
 from ingest.api.settings import ApiSettings
+from ingest.api_keys import Role
 from tests.api.seed import seed
+
+
+def issue_key(dsn: str, role: Role | str, name: str = "tests") -> str:
+    """A new key of ``role`` stored in the database at ``dsn``; returns its text."""
+
+    async def create() -> str:
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+            return (await key_repository.create_key(conn, name, Role(role).value))[1]
+
+    return asyncio.run(create())
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+def keyed(app: FastAPI, dsn: str, role: Role | str = Role.viewer) -> TestClient:
+    """A client of ``app`` that sends a new key of ``role`` from the database at ``dsn``."""
+    return TestClient(app, headers=bearer(issue_key(dsn, role)))
+
+
+#: Well-formed, but in no database: with the database away it cannot be checked (503).
+UNCHECKABLE_KEY = "mlk_000000000000_" + "A" * 43
+
+
+@pytest.fixture(scope="module")
+def role_keys(module_db_dsn: str) -> dict[Role, str]:
+    """One key per role on the module's database."""
+    return {role: issue_key(module_db_dsn, role, f"{role.value} tests") for role in Role}
 
 
 @pytest.fixture(scope="module")
@@ -19,11 +53,14 @@ def tag_ids(module_db_dsn: str) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def client(module_db_dsn: str, tag_ids: dict[str, int]) -> Iterator[TestClient]:
-    """A client of the API on the seeded database (small limits to reach them in tests)."""
+def client(
+    module_db_dsn: str, tag_ids: dict[str, int], role_keys: dict[Role, str]
+) -> Iterator[TestClient]:
+    """A viewer's client of the API on the seeded database (small limits to reach them)."""
     settings = ApiSettings(max_readings_per_request=5000, max_export_rows=7000,
                            stream_poll_s=0.05, stream_max_s=1.0)  # fmt: skip
-    with TestClient(create_app(settings, module_db_dsn)) as client:
+    app = create_app(settings, module_db_dsn)
+    with TestClient(app, headers=bearer(role_keys[Role.viewer])) as client:
         yield client
 
 

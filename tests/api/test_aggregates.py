@@ -11,7 +11,7 @@ from numpy.testing import assert_allclose
 
 from ingest.api import create_app
 from ingest.api.settings import ApiSettings
-from tests.api.conftest import error_of
+from tests.api.conftest import error_of, keyed
 from tests.api.seed import FIELD, HOUR, SPIKE_AT, T0, TEMP, seed, temperature, window
 
 MIN = dt.timedelta(minutes=1)
@@ -94,7 +94,7 @@ def test_cached_rollup_buckets_follow_the_rollup_state(db_dsn: str) -> None:
     """Final buckets are cached until the roll-up job touches rollup_state, then re-read."""
     ids = seed(db_dsn)
     params = window(T0, T0 + HOUR, tag_id=ids[TEMP], bucket="30m")
-    with TestClient(create_app(ApiSettings(), db_dsn)) as client:
+    with keyed(create_app(ApiSettings(), db_dsn), db_dsn) as client:
         before = _series(client, **params)["series"][0]["buckets"][0]["avg"]
         with psycopg.connect(db_dsn, autocommit=True) as conn:
             conn.execute("UPDATE reading_1m SET avg = avg + 60 WHERE tag_id = %s", (ids[TEMP],))

@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 
 from ingest.api import create_app
 from ingest.api.settings import ApiSettings
-from tests.api.conftest import error_of
+from tests.api.conftest import UNCHECKABLE_KEY, bearer, error_of
 from tests.api.seed import HOUR, T0
 from tests.conftest import free_tcp_port
 
@@ -25,7 +25,7 @@ def test_ingest_health_has_endpoints_and_rollup_watermarks(client: TestClient) -
 def test_every_resource_is_503_in_our_shape_when_the_database_is_down() -> None:
     """With the database away, data endpoints answer 503 service_unavailable, never 500."""
     dsn = f"postgresql://nobody:x@127.0.0.1:{free_tcp_port()}/none?connect_timeout=1"
-    with TestClient(create_app(ApiSettings(), dsn)) as client:
+    with TestClient(create_app(ApiSettings(), dsn), headers=bearer(UNCHECKABLE_KEY)) as client:
         for path in ("/api/v1/ingest/health", "/api/v1/latest"):
             response = client.get(path)
             assert response.status_code == 503, path

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from ingest.api import create_app
 from ingest.api.params import encode_cursor
 from ingest.api.settings import ApiSettings
-from tests.api.conftest import error_of
+from tests.api.conftest import error_of, keyed
 from tests.api.seed import BAD, FIELD, FURNACE_STATE, T0, TEMP, seed, window
 
 S = dt.timedelta(seconds=1)
@@ -117,7 +117,7 @@ def test_fresh_readings_are_not_stale_and_old_ones_are(db_dsn: str) -> None:
             " 1083310080, 0)",
             (ids[TEMP], ids[FIELD]),
         )
-    with TestClient(create_app(ApiSettings(), db_dsn)) as client:
+    with keyed(create_app(ApiSettings(), db_dsn), db_dsn) as client:
         rows = client.get("/api/v1/latest", params={"tag_id": [ids[TEMP], ids[FIELD]]}).json()
     temp, field = rows
     assert temp["value"] == 1.0 and temp["stale"] is False and 0 < temp["age_s"] < 30
@@ -133,8 +133,8 @@ def test_latest_snapshot_is_reused_within_its_age(db_dsn: str) -> None:
     )
     with psycopg.connect(db_dsn, autocommit=True) as conn:
         conn.execute(insert, (10, ids[TEMP], 1.0))
-        cached = TestClient(create_app(ApiSettings(latest_cache_s=60), db_dsn))
-        direct = TestClient(create_app(ApiSettings(latest_cache_s=0), db_dsn))
+        cached = keyed(create_app(ApiSettings(latest_cache_s=60), db_dsn), db_dsn)
+        direct = keyed(create_app(ApiSettings(latest_cache_s=0), db_dsn), db_dsn)
         with cached, direct:
             params = {"tag_id": ids[TEMP]}
             assert cached.get("/api/v1/latest", params=params).json()[0]["value"] == 1.0

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from ingest.api import create_app
 from ingest.api.settings import ApiSettings
+from tests.api.conftest import bearer, issue_key
 from tests.conftest import free_tcp_port
 
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
@@ -36,7 +37,8 @@ def _seed(dsn: str) -> int:
 
 @pytest.fixture
 def client(db_dsn: str) -> Iterator[TestClient]:
-    with TestClient(create_app(ApiSettings(max_readings_per_request=60), db_dsn)) as client:
+    app = create_app(ApiSettings(max_readings_per_request=60), db_dsn)
+    with TestClient(app, headers=bearer(issue_key(db_dsn, "viewer"))) as client:
         yield client
 
 

@@ -13,6 +13,8 @@ from ingest.api.deps import Conn
 from ingest.api.errors import ERROR_RESPONSES
 
 router = APIRouter(tags=["health"], responses={503: ERROR_RESPONSES[503]})
+#: ``/health`` answers without a key: it is what orchestrators and load balancers probe.
+probe_router = APIRouter(tags=["health"], responses={503: ERROR_RESPONSES[503]})
 
 
 class EndpointHealth(BaseModel):
@@ -42,9 +44,10 @@ class IngestHealth(BaseModel):
     rollups: list[Rollup]
 
 
-@router.get("/health", response_model=Health)
+@probe_router.get("/health", response_model=Health)
 async def get_health(conn: Conn) -> Health:
-    """200 with the ingest service's health when the database answers, 503 when it does not."""
+    """200 with the ingest service's health when the database answers, 503 when it does not.
+    The one route that needs no API key."""
     status = await repository.database_status(conn)
     ingest = [EndpointHealth(**row) for row in await repository.ingest_health(conn)]
     return Health(status="ok", ingest=ingest, **status)
