@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from api_data import DAYS, FAST_TAGS, fill_rollups, load_readings
 
+from ingest import key_repository
 from ingest.embedded_db import resolve_dsn
 from ingest.migrate import apply_migrations
 
@@ -105,8 +106,9 @@ class _Connection:
     """A minimal keep-alive HTTP/1.1 GET client, so that the load generator's own CPU (a
     Python HTTP parser reading 100s of kB per answer) does not become the measurement."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, key: str) -> None:
         self.port = port
+        self.key = key
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -114,15 +116,17 @@ class _Connection:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         target = f"{path}?{urlencode(params, doseq=True)}" if params else path
-        self.writer.write(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        self.writer.write(
+            f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {self.key}\r\n\r\n".encode()
+        )
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head[9:12])
         length = int(re.search(rb"(?i)content-length: *(\d+)", head)[1])
         return status, await self.reader.readexactly(length)
 
 
-async def _client(port: int, make, stop_at: float, out: list, errors: list) -> None:
-    connection = _Connection(port)
+async def _client(target: tuple[int, str], make, stop_at: float, out: list, errors: list) -> None:
+    connection = _Connection(*target)
     while time.monotonic() < stop_at:
         path, params = make()
         began = time.perf_counter()
@@ -134,14 +138,14 @@ async def _client(port: int, make, stop_at: float, out: list, errors: list) -> N
             errors.append(status)
 
 
-async def _measure(port: int, make, seconds: float, clients: int) -> dict[str, float]:
+async def _measure(target: tuple[int, str], make, seconds: float, clients: int) -> dict[str, float]:
     warm_until = time.monotonic() + 2
-    await asyncio.gather(*(_client(port, make, warm_until, [], []) for _ in range(clients)))
+    await asyncio.gather(*(_client(target, make, warm_until, [], []) for _ in range(clients)))
     latencies: list[float] = []
     errors: list[int] = []
     began = time.monotonic()
     await asyncio.gather(
-        *(_client(port, make, began + seconds, latencies, errors) for _ in range(clients))
+        *(_client(target, make, began + seconds, latencies, errors) for _ in range(clients))
     )
     wall = time.monotonic() - began
     ms = np.array(latencies) * 1000
@@ -169,6 +173,16 @@ def _serve(dsn: str, port: int, env: dict[str, str], workers: int) -> subprocess
             time.sleep(0.1)
     server.terminate()
     raise RuntimeError("the API did not start")
+
+
+def _viewer_key(dsn: str) -> str:
+    """A viewer key for the load generator (the API needs one on every data route)."""
+
+    async def create() -> str:
+        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+            return (await key_repository.create_key(conn, "api_load bench", "viewer"))[1]
+
+    return asyncio.run(create())
 
 
 def _report(results: dict[str, dict[str, float]], rows: int, load_s: float) -> None:
@@ -215,6 +229,7 @@ def main() -> int:
         name, dsn = _throwaway_database(server_dsn)
     try:
         rows, end, load_s = _prepare(dsn) if not args.reuse else _loaded(dsn)
+        key = _viewer_key(dsn)
         results = {}
         for env, every in _runs(end):
             scenarios = {
@@ -226,7 +241,7 @@ def main() -> int:
             try:
                 for label, make in scenarios.items():
                     results[label] = asyncio.run(
-                        _measure(args.port, make, args.seconds, args.clients)
+                        _measure((args.port, key), make, args.seconds, args.clients)
                     )
                     logger.info("%s: %s", label, results[label])
             finally:
