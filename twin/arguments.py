@@ -143,6 +143,12 @@ def build_parser():
     p = sub.add_parser("predict", help="one route's throughput and quality (P10/P50/P90)")
     _route(p)
     _common(p)
+    p.add_argument(
+        "--calibrated",
+        metavar="FILE",
+        help="forecast the recorded line from a calibration file (python -m twin calibrate); "
+        "--route, --set and the scenario options do not apply",
+    )
     p = sub.add_parser("compare", help="both routes side by side, with a ranked tornado")
     _common(p)
     p.add_argument(
@@ -175,6 +181,28 @@ def build_parser():
         default="finished_t_per_yr",
         help="metric tabulated and plotted (default finished_t_per_yr)",
     )
+    p = sub.add_parser(
+        "calibrate", help="estimate the line's parameters from recorded data, with a report"
+    )
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("run_folder", nargs="?", help="an offline run folder (simulators run)")
+    source.add_argument("--dsn", help="the historian's database (postgresql://...)")
+    p.add_argument("--endpoint", help="only this endpoint's tags (database source)")
+    p.add_argument(
+        "--first-days",
+        type=_positive_float,
+        help="calibrate on the first N days of the data only",
+    )
+    p.add_argument("--grade", help="target grade (default: inferred from the lots)")
+    p.add_argument("--out", required=True, metavar="FILE.json", help="where to write it")
+    p.add_argument("--plot", metavar="FILE.png", help="write the calibration report as a PNG")
+    p.add_argument(
+        "--horizon-days", type=_positive_int, default=30, help="forecast shown in the report"
+    )
+    p.add_argument("--samples", type=_positive_int, default=1000, help="forecast samples")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress")
     p = sub.add_parser("parameters", help="a route's parameters: value, P10, P90, unit, source")
     _route(p)
     p.add_argument("--partner", choices=("japan", "korea"), default="japan")

@@ -1,4 +1,4 @@
-"""Command line: ``python -m twin predict | compare | sweep | parameters``.
+"""Command line: ``python -m twin predict | compare | sweep | calibrate | parameters``.
 
 Text by default, ``--json`` for machines, ``--plot FILE.png`` for people. Bad arguments end
 in a one-line error and exit status 2, never a traceback. Examples::
@@ -11,6 +11,9 @@ in a one-line error and exit status 2, never a traceback. Examples::
         --metric hcj_ka_per_m --plot sweep.png
     python -m twin predict --set dy_wt_fraction=0.03 --grade N42SH
     python -m twin parameters --route tolled
+    python -m twin calibrate runs/20260101T000000-run-domestic-seed42 --first-days 10 \\
+        --out line.json --plot line.png
+    python -m twin predict --calibrated line.json --horizon-days 20
 """
 
 import json
@@ -56,6 +59,8 @@ def _scenario(args, extra):
 
 
 def _predict(args):
+    if args.calibrated:
+        return _predict_calibrated(args)
     scen_fields, values = split_overrides(args.overrides)
     params = route_parameter_set(args.route, args.partner)
     check_overrides(values, params)
@@ -68,6 +73,47 @@ def _predict(args):
 
         plot_result(result, args.plot)
     return result.to_dict() if args.json else format_result(result)
+
+
+def _predict_calibrated(args):
+    from twin.calibration import forecast, load_calibration
+    from twin.calibration.report import format_calibration
+
+    if args.overrides:
+        raise TwinError("--set does not apply to --calibrated: recalibrate instead")
+    cal = load_calibration(args.calibrated)
+    fc = forecast(cal, args.horizon_days, np.random.default_rng(args.seed), args.samples)
+    if args.json:
+        return {"calibration": args.calibrated, "grade": cal.grade, **fc.to_dict()}
+    return format_calibration(cal, fc)
+
+
+def _calibrate(args):
+    from twin.calibration import calibrate, forecast
+    from twin.calibration.report import format_calibration, plot_calibration
+
+    data = _calibration_data(args)
+    if args.first_days is not None:
+        data = data.split(args.first_days)[0] if args.first_days < data.days else data
+    cal = calibrate(data, args.grade)
+    cal.save(args.out)
+    fc = forecast(cal, args.horizon_days, np.random.default_rng(args.seed), args.samples)
+    if args.plot:
+        plot_calibration(cal, data, fc, args.plot)
+    print(f"calibration written to {args.out}", file=sys.stderr)
+    if args.json:
+        return {"calibration": cal.to_dict(), "forecast": fc.to_dict()}
+    return format_calibration(cal, fc)
+
+
+def _calibration_data(args):
+    from twin.calibration import load_run_folder
+
+    if args.run_folder:
+        return load_run_folder(args.run_folder)
+    from twin.calibration.database import load_database
+
+    return load_database(args.dsn, endpoint=args.endpoint)
 
 
 def _compare(args):
@@ -125,6 +171,7 @@ _COMMANDS = {
     "compare": _compare,
     "sweep": _sweep,
     "parameters": _parameters,
+    "calibrate": _calibrate,
 }
 
 
