@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 
+from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["AccessLog"]
@@ -19,8 +20,9 @@ logger = logging.getLogger("ingest.api.access")
 
 
 class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, api_prefix: str) -> None:
         self.app = app
+        self.api_prefix = api_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -38,10 +40,17 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_noting_status)
         finally:
-            _log(scope, status, (time.perf_counter() - began) * 1000.0)
+            self._log(scope, status, (time.perf_counter() - began) * 1000.0)
 
+    def _route(self, scope: Scope) -> str:
+        route = scope.get("route")
+        if isinstance(route, APIRoute):
+            # FastAPI names the route as its router declared it, without the prefix the
+            # router was included under (every API router is included under api_prefix).
+            return self.api_prefix + route.path
+        return getattr(route, "path", None) or "(no route)"
 
-def _log(scope: Scope, status: int, elapsed_ms: float) -> None:
-    route = getattr(scope.get("route"), "path", None) or "(no route)"
-    key_id = scope.get("state", {}).get("key_id", "-")
-    logger.info("key=%s %s %s %d %.1fms", key_id, scope["method"], route, status, elapsed_ms)
+    def _log(self, scope: Scope, status: int, elapsed_ms: float) -> None:
+        route = self._route(scope)
+        key_id = scope.get("state", {}).get("key_id", "-")
+        logger.info("key=%s %s %s %d %.1fms", key_id, scope["method"], route, status, elapsed_ms)

@@ -129,4 +129,5 @@ def _add_middleware(app: FastAPI, settings: ApiSettings) -> None:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
-    app.add_middleware(AccessLog)  # added last, so outermost: it times and logs everything
+    # Added last, so outermost: it times and logs everything, CORS answers included.
+    app.add_middleware(AccessLog, api_prefix=API_PREFIX)
