@@ -9,13 +9,21 @@ them warm up, then measures over a window:
   be stored (received = published = stored);
 - ingest CPU microseconds per value change (/proc user+system time of the ingest process);
 - source-timestamp-to-commit latency p50/p99 (the service's own sampled metric);
+- the server's own share of that latency: a bare asyncua client in this process
+  subscribes to 100 of the tags with the same publishing interval and records receive
+  time minus source timestamp (``LatencyProbe``);
 - in the same run, the simulator's own delivery ceiling to one bare client
-  (bench/sim_publish.py at a speed that saturates it).
+  (bench/sim_publish.py at a speed that saturates it) and the decoder micro-benchmark
+  (bench/decode_notifications.py).
+
+``--publishing-interval-ms``, ``--flush-interval-s`` and ``--batch-size`` override the
+service's defaults (through a settings file) to compare settings in one run.
 
 Usage::
 
     .venv/bin/python bench/ingest_e2e.py                      # 10k and 20k values/s
     .venv/bin/python bench/ingest_e2e.py --rates 10000 --seconds 30
+    .venv/bin/python bench/ingest_e2e.py --rates 10000 --flush-interval-s 0.5 0.1
 """
 
 from __future__ import annotations
@@ -27,9 +35,11 @@ import os
 import random
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -150,7 +160,81 @@ def check_loss(dsn: str, url: str, start: dt.datetime, end: dt.datetime) -> tupl
     return sum(published.values()), sum(stored.get(n, 0) for n in published)
 
 
-def measure_rate(rate: int, args: argparse.Namespace, server_dsn: str) -> dict[str, float]:
+class LatencyProbe:
+    """Receive time minus source timestamp of 100 tags, seen by a bare asyncua client.
+
+    It runs its own event loop in a thread of this process, with a subscription like the
+    recorder's (same publishing interval), and counts only while ``measuring`` is set:
+    what the server adds to the latency before any ingest code runs.
+    """
+
+    def __init__(self, url: str, node_ids: list[str], publishing_interval_ms: float) -> None:
+        self.url, self.node_ids, self.interval_ms = url, node_ids, publishing_interval_ms
+        self.measuring = False
+        self.latency_s: list[float] = []
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        if not self._ready.wait(120):
+            raise TimeoutError("the latency probe did not subscribe within 120 s")
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        self._thread.join(60)
+        return sorted(self.latency_s)
+
+    async def _run(self) -> None:
+        async with Client(self.url, timeout=60, watchdog_intervall=30) as client:
+            index = await client.get_namespace_index(NAMESPACE)
+            nodes = [client.get_node(ua.NodeId(n.removeprefix("s="), index)) for n in self.node_ids]
+            subscription = await client.create_subscription(self.interval_ms, self)
+            await subscription.subscribe_data_change(nodes, queuesize=100)
+            self._ready.set()
+            while not self._stop.is_set():
+                await asyncio.sleep(0.2)
+
+    def datachange_notification(self, node, value, data) -> None:
+        """asyncua's handler call for each data change."""
+        if self.measuring:
+            source = data.monitored_item.Value.SourceTimestamp
+            self.latency_s.append(time.time() - source.timestamp())
+
+
+def sample_node_ids(dsn: str, count: int = 100) -> list[str]:
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute("SELECT node_id FROM tag WHERE data_type = 'Double'").fetchall()
+    return random.Random(11).sample([row[0] for row in rows], min(count, len(rows)))
+
+
+def quantile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def settings_file(args: argparse.Namespace, index: int, work: Path) -> Path:
+    """A settings file with this run's overrides of the service's defaults."""
+    subscription, writer = {}, {"spool_dir": f'"{work / "spool"}"'}
+    for values, table, key in (
+        (args.publishing_interval_ms, subscription, "publishing_interval_ms"),
+        (args.flush_interval_s, writer, "flush_interval_s"),
+        (args.batch_size, writer, "batch_size"),
+    ):
+        if values:
+            table[key] = values[min(index, len(values) - 1)]
+    lines = ["[subscription]", *(f"{k} = {v}" for k, v in subscription.items())]
+    lines += ["[writer]", *(f"{k} = {v}" for k, v in writer.items())]
+    path = work / "ingest.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def measure_rate(
+    rate: int, args: argparse.Namespace, server_dsn: str, index: int = 0
+) -> dict[str, float]:
     name, dsn = throwaway_database(server_dsn)
     work = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
     lines, banks, furnaces = layout_for(rate, args.step)
@@ -203,19 +287,29 @@ def measure_rate(rate: int, args: argparse.Namespace, server_dsn: str) -> dict[s
                 dsn,
                 "--metrics-port",
                 str(metrics_port),
-                "--spool-dir",
-                str(work / "spool"),
+                "--config",
+                str(settings_file(args, index, work)),
             ],
             cwd=ROOT,
             stdout=(work / "ingest.log").open("w"),
             stderr=subprocess.STDOUT,
         )
         wait_until_recording(metrics_port, 600)
+        interval = args.publishing_interval_ms[min(index, len(args.publishing_interval_ms) - 1)] \
+            if args.publishing_interval_ms else 200.0  # fmt: skip
+        probe = LatencyProbe(url, sample_node_ids(dsn), interval)
+        probe.start()
         time.sleep(args.warmup)
         before, cpu_before, t_before = scrape(metrics_port), cpu_seconds(ingest.pid), time.time()
+        sim_cpu_before = cpu_seconds(sim.pid)
         start = dt.datetime.now(dt.UTC)
+        probe.measuring = True
         time.sleep(args.seconds)
+        probe.measuring = False
         after, cpu_after, t_after = scrape(metrics_port), cpu_seconds(ingest.pid), time.time()
+        sim_cpu = cpu_seconds(sim.pid) - sim_cpu_before
+        load = os.getloadavg()[0]
+        server_latency = probe.stop()
         end = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=5)  # leave the in-flight values
         time.sleep(8)
         published, stored = check_loss(dsn, url, start, end)
@@ -244,6 +338,12 @@ def measure_rate(rate: int, args: argparse.Namespace, server_dsn: str) -> dict[s
         "cpu_us_per_value": (cpu_after - cpu_before) / max(rows, 1) * 1e6,
         "latency_p50_s": after.get('magnetline_ingest_commit_latency_seconds{quantile="0.5"}'),
         "latency_p99_s": after.get('magnetline_ingest_commit_latency_seconds{quantile="0.99"}'),
+        "server_latency_p50_s": quantile(server_latency, 0.5),
+        "server_latency_p99_s": quantile(server_latency, 0.99),
+        "server_latency_mean_s": statistics.fmean(server_latency) if server_latency else 0.0,
+        "server_latency_min_s": quantile(server_latency, 0.0),
+        "sim_cpu_share": sim_cpu / elapsed,
+        "load": load,
         "dropped": metric(after, "magnetline_ingest_notifications_dropped_total"),
         "sample_published": published,
         "sample_stored": stored,
@@ -270,9 +370,27 @@ def simulator_ceiling(args: argparse.Namespace) -> str:
     return (result.stdout or result.stderr).strip().splitlines()[-1]
 
 
+def settings_summary(args: argparse.Namespace, index: int) -> str:
+    parts = []
+    for name in ("publishing_interval_ms", "flush_interval_s", "batch_size"):
+        values = getattr(args, name)
+        parts.append(f"{name}={values[min(index, len(values) - 1)] if values else 'default'}")
+    return " ".join(parts)
+
+
+def decoder_benchmark() -> str:
+    command = [sys.executable, str(ROOT / "bench" / "decode_notifications.py"), "--repeat", "10"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    return (result.stdout or result.stderr).strip()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rates", type=int, nargs="+", default=[10_000, 20_000])
+    parser.add_argument("--publishing-interval-ms", type=float, nargs="+", help="per rate run")
+    parser.add_argument("--flush-interval-s", type=float, nargs="+", help="per rate run")
+    parser.add_argument("--batch-size", type=int, nargs="+", help="per rate run")
+    parser.add_argument("--no-decoder", action="store_true", help="skip the micro-benchmark")
     parser.add_argument("--step", type=float, default=1.0, help="simulator step [s]")
     parser.add_argument("--warmup", type=float, default=20.0)
     parser.add_argument("--seconds", type=float, default=40.0)
@@ -280,15 +398,25 @@ def main() -> None:
     args = parser.parse_args()
     server_dsn = resolve_dsn()
     print(f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores")
-    for rate in args.rates:
-        result = measure_rate(rate, args, server_dsn)
+    if not args.no_decoder:
+        print(decoder_benchmark(), flush=True)
+    runs = max(len(args.rates), *(len(v or []) for v in (args.publishing_interval_ms,
+               args.flush_interval_s, args.batch_size)))  # fmt: skip
+    for index in range(runs):
+        rate = args.rates[min(index, len(args.rates) - 1)]
+        result = measure_rate(rate, args, server_dsn, index)
         loss = result["sample_published"] - result["sample_stored"]
         print(
             f"offered {rate}/s ({result['tags']} tags): server published "
             f"{result['server_published_per_s']:.0f}/s, received {result['received_per_s']:.0f}/s, "
             f"stored {result['stored_per_s']:.0f}/s; ingest CPU "
             f"{result['cpu_us_per_value']:.1f} µs/value; latency p50 "
-            f"{result['latency_p50_s']:.3f} s p99 {result['latency_p99_s']:.3f} s; sample of 100 "
+            f"{result['latency_p50_s']:.3f} s p99 {result['latency_p99_s']:.3f} s (server's part: "
+            f"p50 {result['server_latency_p50_s']:.3f} s p99 {result['server_latency_p99_s']:.3f} s"
+            f" mean {result['server_latency_mean_s']:.3f} s"
+            f" min {result['server_latency_min_s']:.3f} s); simulator CPU "
+            f"{result['sim_cpu_share']:.0%} of a core; load {result['load']:.1f}; "
+            f"settings {settings_summary(args, index)}; sample of 100 "
             f"tags: published {result['sample_published']}, stored {result['sample_stored']} "
             f"(loss {loss}), client-queue drops {result['dropped']:.0f}",
             flush=True,

@@ -59,9 +59,13 @@ class RecordingSubscription(Subscription):
     full queue is counted.
     """
 
-    takes_raw_data_changes = True  # read by ingest.fast_publish
     dropped = 0
     sink: DataChangeSink | None = None
+
+    @property
+    def takes_raw_data_changes(self) -> bool:
+        """Read by ingest.fast_publish: with a sink, data changes may stay binary."""
+        return self.sink is not None
 
     async def publish_callback(self, publish_result: ua.PublishResult) -> None:
         self.last_publish_at = time.monotonic()
