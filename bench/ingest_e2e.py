@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.embedded_db import free_port, resolve_dsn  # noqa: E402
 from ingest.migrate import apply_migrations  # noqa: E402
+from ingest.settings import SubscriptionSettings  # noqa: E402
 from simulators.plant.plant import Plant, PlantLayout  # noqa: E402
 from simulators.profiles import get_profile  # noqa: E402
 
@@ -295,8 +296,9 @@ def measure_rate(
             stderr=subprocess.STDOUT,
         )
         wait_until_recording(metrics_port, 600)
-        interval = args.publishing_interval_ms[min(index, len(args.publishing_interval_ms) - 1)] \
-            if args.publishing_interval_ms else 200.0  # fmt: skip
+        interval = SubscriptionSettings().publishing_interval_ms
+        if args.publishing_interval_ms:
+            interval = args.publishing_interval_ms[min(index, len(args.publishing_interval_ms) - 1)]
         probe = LatencyProbe(url, sample_node_ids(dsn), interval)
         probe.start()
         time.sleep(args.warmup)
