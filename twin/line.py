@@ -116,6 +116,7 @@ def run_line(
     learning=None,
     stops=None,
     streams=None,
+    stock=None,
 ):
     """Step the line for ``horizon_days`` days, all samples and stages at once.
 
@@ -143,6 +144,10 @@ def run_line(
         stages on days ``begin <= t < end``.
     streams : numpy.ndarray of int, optional
         Random stream of each sample (samples sharing one share failures); default one each.
+    stock : tuple of (int, array_like), optional
+        ``(day, kg)``: material put into the stages' input buffers at the start of ``day``,
+        ``kg`` of shape ``(stages,)`` or ``(stages, samples)`` (a recorded line's work in
+        progress, placed after a warm-up).
 
     Returns
     -------
@@ -150,7 +155,12 @@ def run_line(
     """
     line = _Line(stages, feed_kg_per_day, horizon_days, rng, streams)
     line.plan(commission, schedule, learning, stops)
+    stock_day, stock_kg = stock if stock is not None else (-1, None)
     for t in range(horizon_days):
+        if t == stock_day:
+            line.buf += np.broadcast_to(
+                np.asarray(stock_kg, dtype=float).reshape(len(stages), -1), line.buf.shape
+            )
         line.update_rates(t)
         line.step(t)
     return line.result()

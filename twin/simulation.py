@@ -45,7 +45,15 @@ def _schedule(scenario):
     return np.interp(days, [p[0] for p in points], [p[1] for p in points])
 
 
-def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=None, streams=None):
+def simulate(
+    params,
+    scenario=None,
+    rng=None,
+    n_samples=DEFAULT_SAMPLES,
+    values=None,
+    streams=None,
+    stock=None,
+):
     """Simulate a route over the scenario's horizon for ``n_samples`` draws at once.
 
     Parameters
@@ -63,6 +71,9 @@ def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=
     streams : numpy.ndarray of int, optional
         Random stream per sample; samples sharing a stream share failures and export stops
         (common random numbers). Default: one stream per sample.
+    stock : tuple of (int, array_like), optional
+        ``(day, kg per stage)`` of work in progress put into the stages' input buffers on
+        that day (see :func:`twin.line.run_line`).
 
     Returns
     -------
@@ -79,7 +90,9 @@ def simulate(params, scenario=None, rng=None, n_samples=DEFAULT_SAMPLES, values=
     feed = np.full(n, scenario.oxide_t_per_yr * 1000.0 / 365.0)
     logger.debug("simulating %s: %d samples × %d days", params.name, n, scenario.horizon_days)
     options = _line_options(params.route, scenario, v, rng, streams)
-    line = run_line(stages, feed, scenario.horizon_days, rng, streams=streams, **options)
+    line = run_line(
+        stages, feed, scenario.horizon_days, rng, streams=streams, stock=stock, **options
+    )
     learning = options["learning"]
     chain = mass_chain(v, quality["grade_share"])
     if learning is not None:

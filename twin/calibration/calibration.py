@@ -27,7 +27,11 @@ FORMAT = "magnetline-calibration/1"
 
 @dataclass(frozen=True)
 class Calibration:
-    """Everything a forecast of the recorded line needs."""
+    """Everything a forecast of the recorded line needs.
+
+    ``backlog_kg`` is the sintered blocks waiting for the anneal and the magnetizer when
+    the data end: the forecast starts with them in the line.
+    """
 
     parameters: ParameterSet
     feed_t_per_yr: float
@@ -37,6 +41,7 @@ class Calibration:
     data_start: datetime
     data_end: datetime
     estimates: dict
+    backlog_kg: float = 0.0
     model_version: str = MODEL_VERSION
 
     def calibrated_names(self) -> list[str]:
@@ -60,6 +65,7 @@ class Calibration:
             "feed_t_per_yr": self.feed_t_per_yr,
             "grade": self.grade,
             "grade_inferred": self.grade_inferred,
+            "backlog_kg": self.backlog_kg,
             "estimates": _finite(self.estimates),
             "parameters": self.parameters.to_dict(),
         }
@@ -91,6 +97,7 @@ def calibrate(data: LineData, grade: str | None = None) -> Calibration:
         data.start,
         data.end,
         estimates.to_dict(),
+        estimates.figures["backlog_blocks_kg"].value,
     )
 
 
@@ -117,6 +124,7 @@ def load_calibration(path: str | Path) -> Calibration:
             datetime.fromisoformat(raw["data"]["start"]),
             datetime.fromisoformat(raw["data"]["end"]),
             raw["estimates"],
+            float(raw.get("backlog_kg", 0.0)),
             raw["model_version"],
         )
     except (KeyError, TypeError, ValueError) as exc:

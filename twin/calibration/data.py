@@ -9,8 +9,8 @@ Frames and columns (times are UTC ``Datetime[µs]``):
 ``signals``  time, tag (browse path ``Line1.Sintering.Furnace1.Zone1Temperature``),
              value (null unless the status is Good; NaN as null), status
 ``texts``    time, tag, value (state, phase, lot ids: strings)
-``lots``     lot_id, kind, stage, equipment, start, end, mass_in_kg, mass_out_kg, parts,
-             properties (JSON text of the measured properties)
+``lots``     lot_id, kind, stage, equipment, parents (list of lot ids), start, end,
+             mass_in_kg, mass_out_kg, parts, properties (JSON text of the measured ones)
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ _LOT_SCHEMA = {
     "kind": pl.Utf8,
     "stage": pl.Utf8,
     "equipment": pl.Utf8,
+    "parents": pl.List(pl.Utf8),
     "start": _TIME,
     "end": _TIME,
     "mass_in_kg": pl.Float64,
@@ -173,6 +174,7 @@ def lots_frame(records: list[dict]) -> pl.DataFrame:
             "kind": r.get("kind") or "",
             "stage": r.get("stage") or "",
             "equipment": r.get("equipment") or "",
+            "parents": list(r.get("parents") or []),
             "start": _utc(r["start_s"]) if r.get("start_s") is not None else None,
             "end": _utc(r["end_s"]) if r.get("end_s") is not None else None,
             "mass_in_kg": r.get("mass_in_kg"),

@@ -26,6 +26,7 @@ STAGE_EQUIPMENT = {
     "separation": (r"\.Separation\.Bank\d+$", True),
     "alloy & powder": (r"\.Sintering\.(JetMill|Press)\d+$", False),
     "sintering": (r"\.Sintering\.Furnace\d+$", True),
+    "anneal": (r"\.Sintering\.Anneal\d+$", True),
     "magnetizing": (r"\.Magnetization\.Magnetizer\d+$", True),
 }
 
@@ -128,6 +129,8 @@ def estimate_line(data: LineData) -> LineEstimates:
     soak = _furnace_soak(data)
     figures.update(_sintering(data, availability, soak))
     figures.update(_magnetizing(data))
+    figures.update(_anneal(data, figures.get("blocks_per_load_kg")))
+    figures["backlog_blocks_kg"] = _backlog(data)
     missing = [
         k for k in ("sinter_capacity_kg_per_h", "good_magnets_kg_per_day") if not figures.get(k)
     ]
@@ -266,6 +269,7 @@ def _sintering(data, availability, soak):
         int(loads.height),
         f"{furnaces} furnaces × blocks per load / median cycle",
     )
+    out["blocks_per_load_kg"] = _mean_estimate(kg_out, "kg", "blocks out per furnace load")
     out["sinter_cycle_h"] = Estimate(
         median_cycle,
         float(np.std(cycle_h)),
@@ -328,6 +332,56 @@ def _magnetizing(data):
     )
     out["br_threshold_t"] = _grade_threshold(br, within, lots["pass_fraction"].to_numpy())
     return out
+
+
+def _anneal(data, blocks_per_load: Estimate | None):
+    """Anneal rate while running: the largest batch seen × blocks per load / median cycle.
+
+    The anneal's ``LotId`` names the furnace loads of its batch (comma-separated) from
+    start to end of a cycle, and is empty between cycles; batches run part-full when few
+    loads wait, so the largest batch is the furnace's size.
+    """
+    ids = data.texts.filter(pl.col("tag").str.contains(r"\.Anneal\d+\.LotId$")).sort("tag", "time")
+    if ids.height < 2 or blocks_per_load is None:
+        return {}
+    cycles = ids.with_columns(
+        (pl.col("time").shift(-1).over("tag") - pl.col("time")).dt.total_seconds().alias("s"),
+        pl.col("value").str.split(",").list.len().alias("loads"),
+    ).filter((pl.col("value") != "") & pl.col("s").is_not_null())
+    if cycles.is_empty():
+        return {}
+    cycle_h = float(cycles["s"].median()) / 3600.0
+    units = ids["tag"].n_unique()
+    batch = int(cycles["loads"].max())
+    rate = units * batch * blocks_per_load.value / cycle_h
+    return {
+        "anneal_kg_per_h": Estimate(
+            rate,
+            rate * blocks_per_load.relative_sd(),
+            "kg/h",
+            int(cycles.height),
+            f"{units} anneal(s) × {batch} loads × blocks per load / median cycle",
+        )
+    }
+
+
+def _backlog(data) -> Estimate:
+    """Sintered blocks not yet magnetized at the end of the window [kg].
+
+    Furnace loads finished whose lot no magnetized lot names as parent yet: what waits
+    for the anneal and the magnetizer (the genealogy says exactly which).
+    """
+    loads = data.lots_of("furnace_load")
+    magnetized = data.lots_of("magnetized")
+    done = {p for parents in magnetized["parents"].to_list() for p in (parents or [])}
+    waiting = loads.filter(~pl.col("lot_id").is_in(list(done)))
+    return Estimate(
+        float(waiting["mass_out_kg"].sum()),
+        math.nan,
+        "kg",
+        waiting.height,
+        "furnace loads not yet magnetized (genealogy)",
+    )
 
 
 def _daily_sd(lots: pl.DataFrame, column: str) -> float:

@@ -18,6 +18,10 @@ from twin.simulation import simulate
 __all__ = ["DEFAULT_WARMUP_DAYS", "Forecast", "forecast"]
 
 DEFAULT_WARMUP_DAYS = 10
+# the domestic chain: separation, electrolysis, alloy & powder, sintering, machining (this
+# line's anneal), magnetizing; the recorded backlog waits at the anneal's input
+_STAGES = 6
+_ANNEAL_INPUT = 4
 _METRICS = {
     "good_magnets_kg_per_day": "kg/d",
     "br_t": "T",
@@ -68,7 +72,11 @@ def forecast(
     n_samples: int = 1000,
     warmup_days: int = DEFAULT_WARMUP_DAYS,
 ) -> Forecast:
-    """Run the calibrated twin ``warmup_days + horizon_days`` and keep the last part."""
+    """Run the calibrated twin ``warmup_days + horizon_days`` and keep the last part.
+
+    The recorded backlog enters the line when the warm-up ends, as it stands in the plant
+    when the forecast starts.
+    """
     warmup = _warmup_on_snapshot(warmup_days, horizon_days)
     scenario = Scenario(
         horizon_days=warmup + horizon_days,
@@ -76,7 +84,9 @@ def forecast(
         target_grade=cal.grade,
         mature=True,
     )
-    result = simulate(cal.parameters, scenario, rng, n_samples)
+    stock = np.zeros(_STAGES)
+    stock[_ANNEAL_INPUT] = cal.backlog_kg
+    result = simulate(cal.parameters, scenario, rng, n_samples, stock=(warmup, stock))
     days = list(result.snapshot_days)
     made = result.cum_finished_kg[-1] - result.cum_finished_kg[days.index(warmup - 1)]
     names = result.stage_names

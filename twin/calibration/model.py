@@ -2,10 +2,10 @@
 
 The domestic route's stage chain stands for the recorded line: separation banks →
 metal and alloy (made at once in this plant: no capacity limit) → jet mill and press →
-vacuum furnaces → (no machining: identity) → magnetizer. Capacities are the rates the
-equipment reaches while it runs; failures and repairs come from the state variables; the
-young-line learning is switched off (``mature``) because the line's own output now is the
-starting point.
+vacuum furnaces → anneal (in the chain's machining slot: yield 1) → magnetizer.
+Capacities are the rates the equipment reaches while it runs; failures and repairs come
+from the state variables; the young-line learning is switched off (``mature``) because
+the line's own output now is the starting point.
 
 Process settings the data measure (powder size and oxygen, aligning field, soak
 temperature and time, magnetizing field) enter at their measured means. What the data show
@@ -47,6 +47,7 @@ _STAGE_KEYS = {
     "sx": "separation",
     "powder": "alloy & powder",
     "sinter": "sintering",
+    "machining": "anneal",
     "magnetizing": "magnetizing",
 }
 
@@ -131,6 +132,54 @@ def _quality(grade):
     return run
 
 
+def _effective_furnace_spread(params, q, hcj_spread, out):
+    """Lower the furnace temperature spread to what the loads' Hcj spread allows.
+
+    Thermocouples drift, so the spread of measured soak temperatures overstates the true
+    one; the loads' Hcj, measured on the parts, bounds it: the temperature spread alone
+    must not make the twin's Hcj vary more than the loads do.
+    """
+    v = nominal_values(params, 1)
+    v["hcj_cv"] = np.zeros(1)
+    if float(q(v)["hcj_part_sd_ka_per_m"][0]) <= hcj_spread:
+        return params, out
+    measured = params["furnace_temp_sd_c"]["value"]
+    grid = np.linspace(0.0, measured, 401)
+    zero_cv = params.with_entries({"hcj_cv": _fixed(0.0, "-", "fit")})
+    sd = _fit(
+        zero_cv, "furnace_temp_sd_c", grid, lambda v: q(v)["hcj_part_sd_ka_per_m"], [hcj_spread]
+    )[0]
+    out["furnace_temp_sd_c"] = _fixed(
+        sd, "°C", f"effective: thermocouples read {measured:.1f}, loads' Hcj allow {sd:.1f}"
+    )
+    return params.with_entries({"furnace_temp_sd_c": out["furnace_temp_sd_c"]}), out
+
+
+def _spread_for_pass_share(params, q, share, out):
+    """Narrow the Hcj spread when even without rework the twin passes fewer parts than
+    the plant: the loads' measured Hcj spread includes the instrument's own noise."""
+    v = nominal_values(params, 1)
+    v["remagnetized_share"] = np.zeros(1)
+    if float(q(v)["grade_share"][0]) >= share:
+        return params, out
+    fixed = params.with_entries(
+        {"hcj_cv": _fixed(0.0, "-", "fit"), "remagnetized_share": _fixed(0.0, "-", "fit")}
+    )
+    top = params["furnace_temp_sd_c"]["value"]
+    sd = _fit(
+        fixed,
+        "furnace_temp_sd_c",
+        np.linspace(0.0, top, 401),
+        lambda v: q(v)["grade_share"],
+        [share],
+    )[0]
+    out["hcj_cv"] = _fixed(0.0, "-", "the pass share allows no spread beyond the furnaces'")
+    out["furnace_temp_sd_c"] = _fixed(
+        sd, "°C", f"effective: the pass share {share:.4f} allows {sd:.1f}"
+    )
+    return fixed.with_entries({"furnace_temp_sd_c": out["furnace_temp_sd_c"]}), out
+
+
 def _closure_entries(params: ParameterSet, est: LineEstimates, grade: str) -> dict:
     """Fitted closure parameters (see the module docstring)."""
     g = parse_grade(grade)
@@ -178,6 +227,7 @@ def _closure_entries(params: ParameterSet, est: LineEstimates, grade: str) -> di
             mid, min(lo, hi), max(lo, hi), "-", f"fits Hcj {hcj.value:.1f} kA/m", low=0.01
         )
         params = params.with_entries({"alpha_ref": _fixed(mid, "-", "fit")})
+        params, out = _effective_furnace_spread(params, q, spread, out)
         cv = _fit(
             params,
             "hcj_cv",
@@ -195,6 +245,7 @@ def _closure_entries(params: ParameterSet, est: LineEstimates, grade: str) -> di
             }
         )
         share = f["pass_fraction"].value
+        params, out = _spread_for_pass_share(params, q, share, out)
         rework = _fit(
             params,
             "remagnetized_share",
@@ -248,7 +299,14 @@ def calibrated_parameters(est: LineEstimates, grade: str, base: str = "domestic"
         entries["re_wt_fraction"] = _fixed(f["re_wt_fraction"].value, "-", f["re_wt_fraction"].how)
     entries.update(_unlimited("electrolysis"))
     entries.update(_unlimited("machining"))
-    entries["machining_yield"] = _fixed(1.0, "-", "no machining on this line")
+    # the stage after sintering is this line's anneal (no machining): capacity and failures
+    entries["machining_yield"] = _fixed(1.0, "-", "the anneal keeps every block")
+    if "anneal_kg_per_h" in f:
+        entries["machining_capacity_t_per_yr"] = _from_estimate(
+            f["anneal_kg_per_h"], scale=_T_PER_YR_PER_KG_H, low=1e-6
+        )
+    if "anneal" in est.availability:
+        entries.update(_availability_entries("machining", est.availability["anneal"]))
     # jet mill and press: output on the alloy basis (what the furnace loads weigh in)
     entries["powder_yield"] = _fixed(1.0, "-", "losses counted in the furnace loads' yield")
     entries["powder_days"] = _fixed(1, "d", "milled and pressed within a day")
@@ -305,7 +363,7 @@ def calibrated_parameters(est: LineEstimates, grade: str, base: str = "domestic"
         start = calibrated.with_entries(
             {k: _fixed(v["value"], v["unit"], "fit") for k, v in closures.items()}
         )
-        closures = _closure_entries(start, est, grade)
+        closures = {**closures, **_closure_entries(start, est, grade)}
     calibrated = calibrated.with_entries(closures)
     return ParameterSet(f"calibrated-{base}", calibrated.route, calibrated.entries), feed_t_per_yr
 

@@ -1,0 +1,118 @@
+"""Closed-loop validation of the twin's calibration against simulated line runs.
+
+Each case is an offline line run (``python -m simulators run``) with its own seed and
+hidden plant parameters (profile alternating domestic / tolled, the parameters in
+``twin.calibration.validation.VARIED`` drawn around the profile's values). The twin is
+calibrated on the first ``--calibrate-days`` of what the line published and forecasts the
+rest; the forecast is scored against the run's ground truth. Results go to
+``--out`` (JSON, one record per case) and a summary is printed.
+
+    .venv/bin/python bench/validate_calibration.py --runs 40 --days 30 --calibrate-days 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simulators.config import SimConfig  # noqa: E402
+from simulators.offline import run_offline  # noqa: E402
+from simulators.profiles import get_profile  # noqa: E402
+from twin.calibration import load_run_folder  # noqa: E402
+from twin.calibration.validation import (  # noqa: E402
+    CaseResult,
+    hidden_overrides,
+    score_case,
+    summarize,
+)
+
+STEP_S = 30.0
+
+
+def run_case(index: int, args) -> dict:
+    profile = "domestic" if index % 2 == 0 else "tolled"
+    seed = args.seed + index
+    overrides = hidden_overrides(get_profile(profile), np.random.default_rng([seed, 7]))
+    cfg = SimConfig(profile=profile, seed=seed, step_s=STEP_S, profile_overrides=overrides)
+    work = Path(tempfile.mkdtemp(prefix=f"validate-{index:02d}-", dir=args.work_dir))
+    started = time.perf_counter()
+    try:
+        folder = run_offline(cfg.validate(), args.days, work / "run")
+        result = score_case(
+            folder,
+            load_run_folder(folder),
+            args.calibrate_days,
+            case=f"offline-{index:02d}",
+            profile=profile,
+            seed=seed,
+            grade=get_profile(profile).target_grade,
+            samples=args.samples,
+        )
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    record = result.to_dict()
+    record["hidden"] = overrides
+    record["seconds"] = time.perf_counter() - started
+    return record
+
+
+def print_summary(records: list[dict]) -> None:
+    results = [
+        CaseResult(**{k: v for k, v in r.items() if k not in ("hidden", "seconds")})
+        for r in records
+    ]
+    print(f"\n{len(results)} cases")
+    print(
+        f"{'metric':<26} {'coverage':>9} {'width/median':>13} {'max width':>10} {'|P50 err|':>10}"
+    )
+    for metric, s in summarize(results).items():
+        print(
+            f"{metric:<26} {s['coverage']:>9.2f} {s['median_relative_width']:>13.3f} "
+            f"{s['max_relative_width']:>10.3f} {s['median_relative_error']:>10.4f}"
+        )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--days", type=float, default=30.0, help="length of each run [d]")
+    parser.add_argument("--calibrate-days", type=float, default=10.0)
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=1000, help="seed of the first case")
+    parser.add_argument("--jobs", type=int, default=2, help="cases run in parallel")
+    parser.add_argument("--out", default="validation_results.json")
+    parser.add_argument("--work-dir", default=None, help="where run folders go (deleted)")
+    parser.add_argument("--keep", action="store_true", help="keep the run folders")
+    args = parser.parse_args(argv)
+    records = []
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = [pool.submit(run_case, i, args) for i in range(args.runs)]
+        for future in futures:
+            r = future.result()
+            records.append(r)
+            q, t = r["forecast"]["good_magnets_kg_per_day"], r["truth"]["good_magnets_kg_per_day"]
+            print(
+                f"{r['case']} {r['profile']:<8} {r['grade']} good magnets/d truth {t:7.0f} "
+                f"twin {q['p10']:7.0f} {q['p50']:7.0f} {q['p90']:7.0f} "
+                f"{'in ' if q['p10'] <= t <= q['p90'] else 'OUT'}  ({r['seconds']:.0f} s)",
+                flush=True,
+            )
+            Path(args.out).write_text(json.dumps(records, indent=1))
+    print_summary(records)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
