@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
     "AUTH_RESPONSES",
+    "BODY_RESPONSES",
     "BUSY_RESPONSES",
     "ERROR_RESPONSES",
     "ApiError",
@@ -115,13 +116,17 @@ AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "No API key, or a bad or revoked one"},
     403: {"model": ErrorBody, "description": "The key's role may not do this"},
 }
+#: Declared on routes that take a JSON body.
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A body that cannot be read as JSON"},
+}
 #: Declared on the twin's runs, which queue for a worker.
 BUSY_RESPONSES: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorBody, "description": "Every twin worker is busy; retry after a while"},
 }
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed"}
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 
 
 def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ingest import key_repository
 from ingest.api.deps import Conn
-from ingest.api.errors import ERROR_RESPONSES, NotFound
+from ingest.api.errors import BODY_RESPONSES, ERROR_RESPONSES, NotFound
 from ingest.api_keys import Role
 
-router = APIRouter(prefix="/keys", tags=["keys"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/keys", tags=["keys"], responses={**BODY_RESPONSES, **ERROR_RESPONSES})
 
 
 class NewKey(BaseModel):

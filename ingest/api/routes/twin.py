@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 
 from ingest.api import twin_jobs
 from ingest.api.deps import Settings, borrow
-from ingest.api.errors import BUSY_RESPONSES, ERROR_RESPONSES, InvalidRequest
+from ingest.api.errors import BODY_RESPONSES, BUSY_RESPONSES, ERROR_RESPONSES, InvalidRequest
 from ingest.api.repository.predictions import insert_forecast
 from ingest.api.twin_limits import compare_size, predict_size, sweep_size
 from ingest.api.twin_runner import TwinRunner
@@ -32,7 +32,12 @@ from twin import TwinError
 router = APIRouter(
     prefix="/twin",
     tags=["twin"],
-    responses={422: ERROR_RESPONSES[422], 503: ERROR_RESPONSES[503], **BUSY_RESPONSES},
+    responses={
+        **BODY_RESPONSES,
+        422: ERROR_RESPONSES[422],
+        503: ERROR_RESPONSES[503],
+        **BUSY_RESPONSES,
+    },
 )
 
 
