@@ -1,6 +1,7 @@
 """Calibration: the twin learns the line it watches from what the line recorded.
 
-Data (:class:`LineData`, from an offline run folder or from the historian's database) →
+Data (:class:`LineData`, from an offline run folder or from the historian's database:
+:func:`load_run_folder`, :func:`load_database`) →
 :func:`calibrate` (figures with uncertainty, then the twin's parameter set for that line)
 → :func:`forecast` (good magnets per day, Br and grade share as P10/P50/P90).
 
@@ -11,6 +12,7 @@ Data (:class:`LineData`, from an offline run folder or from the historian's data
 
 from twin.calibration.calibration import Calibration, calibrate, load_calibration
 from twin.calibration.data import CalibrationDataError, LineData, load_run_folder
+from twin.calibration.database import load_database
 from twin.calibration.forecast import Forecast, forecast
 
 __all__ = [
@@ -21,5 +23,6 @@ __all__ = [
     "calibrate",
     "forecast",
     "load_calibration",
+    "load_database",
     "load_run_folder",
 ]

@@ -1,0 +1,226 @@
+"""The historian's TimescaleDB as :class:`LineData`: what the ingest service recorded.
+
+Tags are named by their browse path with dots (``Line1.Sintering.Furnace1.State``), the
+name the simulator's offline run folder uses too, so a run folder and a recording of the
+same plant give the same frames. Numeric readings come through one binary COPY of
+fixed-width rows read straight into numpy; text variables (strings, and booleans as
+``"True"``/``"False"`` as a run folder writes them) and lots are small and read with
+ordinary queries. A lot's parents come from ``lot_parent`` in lot id order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import psycopg
+
+from twin.calibration.data import CalibrationDataError, LineData, lots_frame
+
+__all__ = ["load_database"]
+
+_TEXT_TYPES = ("String", "LocalizedText", "Boolean")
+# Record fields the ingest service keeps in a lot's properties next to the measured ones.
+_RECORD_FIELDS = ("kind", "parts", "scrap_kg")
+_PG_EPOCH_US = 946_684_800_000_000  # PostgreSQL's binary timestamps count from 2000-01-01
+_COPY_HEADER_BYTES = 19  # signature (11), flags (4), header extension length (4)
+_COPY_TRAILER_BYTES = 2
+# One COPY row: field count, then (length, value) for time, tag id, value and status.
+_ROW = np.dtype(
+    [("n", ">i2"), ("lt", ">i4"), ("time", ">i8"), ("li", ">i4"), ("tag", ">i4"),
+     ("lv", ">i4"), ("value", ">f8"), ("ls", ">i4"), ("status", ">i8")]
+)  # fmt: skip
+_NUMERIC_COPY = """
+COPY (SELECT time, tag_id, coalesce(value, 'NaN'::float8), status_code FROM reading
+      WHERE tag_id = ANY(%(ids)s) AND time >= %(start)s AND time < %(end)s)
+TO STDOUT (FORMAT binary)
+"""
+_TEXTS = """
+SELECT r.time, r.tag_id,
+       CASE WHEN r.value_text IS NOT NULL THEN r.value_text
+            WHEN r.value <> 0 THEN 'True' ELSE 'False' END
+FROM reading r
+WHERE r.tag_id = ANY(%(ids)s) AND r.time >= %(start)s AND r.time < %(end)s
+  AND (r.value_text IS NOT NULL OR r.value IS NOT NULL)
+"""
+# Each text tag's value in force at the window's start: a state holds until it changes.
+_TEXTS_BEFORE = """
+SELECT last.time, t.tag_id,
+       CASE WHEN last.value_text IS NOT NULL THEN last.value_text
+            WHEN last.value <> 0 THEN 'True' ELSE 'False' END
+FROM tag t CROSS JOIN LATERAL (
+    SELECT time, value, value_text FROM reading r
+    WHERE r.tag_id = t.tag_id AND r.time < %(start)s
+      AND (r.value_text IS NOT NULL OR r.value IS NOT NULL)
+    ORDER BY time DESC LIMIT 1) last
+WHERE t.tag_id = ANY(%(ids)s)
+"""
+_EXTENT = """
+SELECT min(first.time), max(last.time)
+FROM tag t
+CROSS JOIN LATERAL (SELECT time FROM reading r WHERE r.tag_id = t.tag_id
+                    ORDER BY time LIMIT 1) first
+CROSS JOIN LATERAL (SELECT time FROM reading r WHERE r.tag_id = t.tag_id
+                    ORDER BY time DESC LIMIT 1) last
+WHERE t.tag_id = ANY(%(ids)s)
+"""
+_LOTS = """
+SELECT lot_id, properties->>'kind', stage, coalesce(equipment, ''),
+       array(SELECT parent_lot_id FROM lot_parent p WHERE p.lot_id = lot.lot_id ORDER BY 1),
+       started_at, finished_at, mass_in_kg, mass_out_kg, properties->>'parts', properties
+FROM lot
+WHERE finished_at >= %(start)s AND finished_at < %(end)s
+  AND (%(endpoint)s::text IS NULL OR endpoint = %(endpoint)s)
+ORDER BY finished_at, lot_id
+"""
+
+
+def load_database(
+    dsn: str,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    endpoint: str | None = None,
+) -> LineData:
+    """Readings and lots the historian at ``dsn`` holds for one endpoint over ``[start, end)``.
+
+    The window lies within the numeric readings: ``start`` and ``end`` default to (and are
+    clamped to) the first and just past the last of them. ``endpoint`` (the
+    ``tag.endpoint`` label) may be left out when the database records only one.
+
+    Raises
+    ------
+    CalibrationDataError
+        When the database cannot be reached, holds no tags or no readings in the window,
+        or records several endpoints and none was chosen.
+    """
+    try:
+        with psycopg.connect(dsn, connect_timeout=10) as conn:
+            return _load(conn, start, end, endpoint)
+    except psycopg.Error as exc:
+        raise CalibrationDataError(f"cannot read the historian's database: {exc}") from exc
+
+
+def _load(conn, start, end, endpoint) -> LineData:
+    endpoint = _one_endpoint(conn, endpoint)
+    tags = _tags(conn, endpoint)
+    text_ids = list(tags.filter(pl.col("data_type").is_in(_TEXT_TYPES))["tag_id"])
+    numeric_ids = list(tags.filter(~pl.col("data_type").is_in(_TEXT_TYPES))["tag_id"])
+    start, end = _window(conn, numeric_ids, start, end, endpoint)
+    window = {"start": start, "end": end, "endpoint": endpoint}
+    signals = _signals(conn, {**window, "ids": numeric_ids}, tags)
+    texts = _texts(conn, {**window, "ids": text_ids}, tags)
+    data = LineData(signals, texts, _lots(conn, window), start, end, f"historian {endpoint}")
+    # window() puts each text tag's value in force at the start at the start
+    return data.window(start, end)
+
+
+def _one_endpoint(conn, endpoint: str | None) -> str:
+    known = [row[0] for row in conn.execute("SELECT DISTINCT endpoint FROM tag ORDER BY 1")]
+    if not known:
+        raise CalibrationDataError("the historian's database records no tags yet")
+    if endpoint is None and len(known) > 1:
+        raise CalibrationDataError(f"the historian records {len(known)} endpoints "
+                                   f"({', '.join(known)}): choose one")  # fmt: skip
+    if endpoint is not None and endpoint not in known:
+        raise CalibrationDataError(
+            f"the historian records no endpoint {endpoint!r} (it has {', '.join(known)})"
+        )
+    return endpoint or known[0]
+
+
+def _tags(conn, endpoint: str) -> pl.DataFrame:
+    rows = conn.execute(
+        "SELECT tag_id, replace(browse_path, '/', '.'), data_type FROM tag WHERE endpoint = %s",
+        (endpoint,),
+    ).fetchall()
+    return pl.DataFrame(
+        rows, schema={"tag_id": pl.Int32, "tag": pl.Utf8, "data_type": pl.Utf8}, orient="row"
+    )
+
+
+def _window(conn, ids, start, end, endpoint) -> tuple[dt.datetime, dt.datetime]:
+    """``[start, end)`` within the numeric readings' span: a state's source time may lie
+    days before the recording began, and the window's length divides every rate."""
+    first, last = conn.execute(_EXTENT, {"ids": ids}).fetchone()
+    if first is None:
+        raise CalibrationDataError(f"the historian holds no readings of {endpoint}")
+    after_last = last + dt.timedelta(microseconds=1)  # the window's end is exclusive
+    start = max(start, first) if start else first
+    end = min(end, after_last) if end else after_last
+    if not start < end:
+        raise CalibrationDataError(
+            f"no readings of {endpoint} from {start.isoformat()} to {end.isoformat()}"
+        )
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def _signals(conn, window: dict, tags: pl.DataFrame) -> pl.DataFrame:
+    """Numeric readings: value null unless Good, NaN as null (as :func:`load_run_folder`)."""
+    rows = _copy_rows(conn, window)
+    frame = pl.DataFrame(
+        {
+            "time": rows["time"].astype(np.int64) + _PG_EPOCH_US,
+            "tag_id": rows["tag"].astype(np.int32),
+            "value": rows["value"].astype(np.float64),
+            "status": rows["status"].astype(np.int64),
+        }
+    )
+    good = pl.col("status") < 0x40000000  # Uncertain and Bad statuses start here
+    return (
+        frame.join(tags.select("tag_id", "tag"), on="tag_id")
+        .select(
+            pl.from_epoch("time", "us").dt.replace_time_zone("UTC").alias("time"),
+            "tag",
+            pl.when(good).then(pl.col("value").fill_nan(None)).alias("value"),
+            "status",
+        )
+        .sort("time", "tag")
+    )
+
+
+def _copy_rows(conn, window: dict) -> np.ndarray:
+    """The window's numeric readings as one structured array (binary COPY, no Python rows)."""
+    with conn.cursor() as cur, cur.copy(_NUMERIC_COPY, window) as copy:
+        data = b"".join(bytes(chunk) for chunk in copy)
+    body = data[_COPY_HEADER_BYTES:-_COPY_TRAILER_BYTES] if data else b""
+    return np.frombuffer(body, dtype=_ROW)
+
+
+def _texts(conn, window: dict, tags: pl.DataFrame) -> pl.DataFrame:
+    rows = [
+        *conn.execute(_TEXTS_BEFORE, window).fetchall(),
+        *conn.execute(_TEXTS, window).fetchall(),
+    ]
+    frame = pl.DataFrame(
+        rows,
+        schema={"time": pl.Datetime("us", "UTC"), "tag_id": pl.Int32, "value": pl.Utf8},
+        orient="row",
+    )
+    return (
+        frame.join(tags.select("tag_id", "tag"), on="tag_id")
+        .select("time", "tag", "value")
+        .sort("time", "tag")
+    )
+
+
+def _lots(conn, window: dict) -> pl.DataFrame:
+    return lots_frame([_lot_record(*row) for row in conn.execute(_LOTS, window).fetchall()])
+
+
+def _lot_record(lot_id, kind, stage, equipment, parents, started, finished, mass_in, mass_out,
+                parts, properties) -> dict:  # fmt: skip
+    """A ``lot`` row as the record the plant published (see :func:`lots_frame`)."""
+    return {
+        "lot_id": lot_id,
+        "kind": kind,
+        "stage": stage,
+        "equipment": equipment,
+        "parents": parents,
+        "start_s": started.timestamp() if started else None,
+        "end_s": finished.timestamp(),
+        "mass_in_kg": mass_in,
+        "mass_out_kg": mass_out,
+        "parts": int(parts) if parts is not None else 0,
+        "properties": {k: v for k, v in properties.items() if k not in _RECORD_FIELDS},
+    }
