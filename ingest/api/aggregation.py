@@ -28,7 +28,9 @@ _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 @dataclass(frozen=True)
 class Summary:
-    buckets: dict[int, str]  # tag id -> JSON array of its buckets, in time order
+    # tag id -> its buckets as parts of a JSON array's inside (comma-joined objects, no
+    # brackets), in time order: the route writes them out with one join
+    buckets: dict[int, list[bytes]]
     sources: list[str]  # "rollup_1h", "rollup_1m", "raw", in time order
 
 
@@ -61,11 +63,11 @@ async def summarize(
     conn: AsyncConnection, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
     width: dt.timedelta, good_only: bool, functions: set[str], cache: FinalBuckets,
 ) -> Summary:  # fmt: skip
-    """Each tag's buckets as JSON: time, the chosen functions (count: count_good, count_all)."""
+    """Each tag's buckets as JSON parts: time, the functions (count: count_good, count_all)."""
     keys = bucket_keys(functions)
     level = rollup_level(window[0], width, good_only, functions)
     split = window[0]
-    parts: dict[int, list[str]] = {tag_id: [] for tag_id in tag_ids}
+    parts: dict[int, list[bytes]] = {tag_id: [] for tag_id in tag_ids}
     sources: list[str] = []
     state = None if level is None else await repository.rollup_watermark(conn, level)
     if state is not None:
@@ -89,7 +91,7 @@ async def summarize(
         )
         _collect(parts, rows)
         sources.append("raw")
-    return Summary(buckets={k: _join(v) for k, v in parts.items()}, sources=sources)
+    return Summary(buckets=parts, sources=sources)
 
 
 def bucket_keys(functions: set[str]) -> tuple[str, ...]:
@@ -98,12 +100,6 @@ def bucket_keys(functions: set[str]) -> tuple[str, ...]:
     return ("time", *keys, *(("count_good", "count_all") if "count" in functions else ()))
 
 
-def _collect(parts: dict[int, list[str]], rows: list[dict[str, Any]]) -> None:
+def _collect(parts: dict[int, list[bytes]], rows: list[dict[str, Any]]) -> None:
     for row in rows:
         parts[row["tag_id"]].append(row["buckets"])
-
-
-def _join(arrays: list[str]) -> str:
-    """JSON arrays (texts) as one array, in order."""
-    inner = [a.strip()[1:-1] for a in arrays if a.strip() not in ("[]", "")]
-    return "[" + ",".join(inner) + "]"

@@ -4,7 +4,8 @@ The roll-up job rewrites buckets (new ones, and old ones that late rows reached)
 same transaction that sets ``rollup_state.updated_at`` (see ``ingest/rollup.py``). So a
 JSON fragment of roll-up buckets read while ``updated_at`` had a given value stays right
 until that value changes: it is part of the key, and older entries simply age out of the
-LRU. The raw tail after the watermark is never cached.
+LRU. The raw tail after the watermark is never cached. Fragments are the bytes PostgreSQL
+wrote (see ``repository/aggregates.py``), so a hit costs no decoding.
 """
 
 from __future__ import annotations
@@ -16,16 +17,16 @@ __all__ = ["FinalBuckets"]
 
 
 class FinalBuckets:
-    """An LRU of JSON fragments holding at most ``max_chars`` characters in all."""
+    """An LRU of JSON fragments holding at most ``max_chars`` bytes in all."""
 
     def __init__(self, max_chars: int) -> None:
         self._max = max_chars
         self._size = 0
-        self._entries: OrderedDict[Hashable, dict[int, list[str]]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, dict[int, list[bytes]]] = OrderedDict()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable) -> dict[int, list[str]] | None:
+    def get(self, key: Hashable) -> dict[int, list[bytes]] | None:
         found = self._entries.get(key)
         if found is None:
             self.misses += 1
@@ -34,7 +35,7 @@ class FinalBuckets:
         self.hits += 1
         return found
 
-    def put(self, key: Hashable, value: dict[int, list[str]]) -> None:
+    def put(self, key: Hashable, value: dict[int, list[bytes]]) -> None:
         size = _chars(value)
         if size > self._max or key in self._entries:
             return
@@ -44,5 +45,5 @@ class FinalBuckets:
             self._size -= _chars(self._entries.popitem(last=False)[1])
 
 
-def _chars(value: dict[int, list[str]]) -> int:
+def _chars(value: dict[int, list[bytes]]) -> int:
     return sum(len(text) for texts in value.values() for text in texts)

@@ -4,8 +4,10 @@ Like a historian's snapshot table, it is read from the database at most once per
 ``latest_cache_s``: a request that finds it older gets the current snapshot while one
 refresh runs in the background (stale-while-revalidate), and a snapshot older than
 ``_MAX_STALE_TTLS`` periods (after an idle spell) is refreshed before answering. Ages
-are as of the snapshot (the database clock when it was read), and the whole answer for
-every tag is rendered once per snapshot.
+and staleness are as of the snapshot (the database clock when it was read). PostgreSQL
+writes each tag's JSON object (``repository.latest``), and the answer for every tag is
+joined once per snapshot: a refresh costs the event loop well under a millisecond, so
+the requests in flight while it lands are not held up behind it.
 """
 
 from __future__ import annotations
@@ -14,13 +16,13 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable
 from typing import Any
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from ingest.api import repository
+from ingest.api.responses import json_array
 from ingest.api.settings import ApiSettings
 
 __all__ = ["LatestSnapshot"]
@@ -37,32 +39,29 @@ class LatestSnapshot:
         self._pool = pool
         self._settings = settings
         self._rows: list[dict[str, Any]] | None = None
+        self._body = b"[]"  # every tag's object, as the whole answer
         self._taken = 0.0  # time.monotonic() of the refresh
-        self._db_now = dt.datetime.min.replace(tzinfo=dt.UTC)
         self._lock = asyncio.Lock()
         self._task: asyncio.Task | None = None
-        self._rendered: tuple[int, bytes] | None = None  # (id of the rows, body)
 
     @property
     def ttl(self) -> float:
         return self._settings.latest_cache_s
 
-    async def rows(self) -> tuple[list[dict[str, Any]], dt.datetime]:
-        """Every tag's latest row, and the database time when the snapshot was read."""
+    async def rows(self) -> list[dict[str, Any]]:
+        """Every tag's row: tag_id, stage, equipment and its JSON object (``json``)."""
         age = time.monotonic() - self._taken
         if self._rows is None or age > _MAX_STALE_TTLS * self.ttl:
             await self._refresh(self._taken)
         elif age > self.ttl and (self._task is None or self._task.done()):
             self._task = asyncio.create_task(self._background(self._taken))
         assert self._rows is not None
-        return self._rows, self._db_now
+        return self._rows
 
-    async def rendered(self, render: Callable[[list[dict[str, Any]], dt.datetime], bytes]) -> bytes:
-        """``render(rows, time)`` of the current snapshot, computed once per snapshot."""
-        rows, taken = await self.rows()
-        if self._rendered is None or self._rendered[0] != id(rows):
-            self._rendered = (id(rows), render(rows, taken))
-        return self._rendered[1]
+    async def body(self) -> bytes:
+        """The JSON answer for every tag, as of the current snapshot."""
+        await self.rows()
+        return self._body
 
     async def _background(self, seen: float) -> None:
         try:
@@ -81,9 +80,10 @@ class LatestSnapshot:
                     _NO_FILTER,
                     dt.timedelta(days=self._settings.latest_lookback_days),
                     self._settings.max_latest_tags,
+                    self._settings.stale_factor,
                 )
-            self._rows, self._taken = rows, time.monotonic()
-            self._db_now = rows[0]["now"] if rows else dt.datetime.now(dt.UTC)
+            self._rows, self._body = rows, json_array([row["json"] for row in rows])
+            self._taken = time.monotonic()
 
     async def close(self) -> None:
         if self._task is not None:

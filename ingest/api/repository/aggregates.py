@@ -2,8 +2,9 @@
 
 Buckets start at ``origin`` (the request's start) and are ``width`` long. "Good" is the
 roll-ups' definition (002): status below 0x40000000 and a value that is not NaN. Bucket
-summaries come back as one JSON array per tag, built by PostgreSQL, with the keys the
-caller names (``time`` and a subset of avg, min, max, first, last, count_good, count_all).
+summaries come back as JSON text per tag, written by PostgreSQL (``json_sql.py``), with the
+keys the caller names (``time`` and a subset of avg, min, max, first, last, count_good,
+count_all).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
+
+from ingest.api.repository.json_sql import as_bytes, json_float, json_int, json_object, json_time
 
 __all__ = [
     "plot_summary",
@@ -37,29 +40,22 @@ async def _all(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> list[
 _BUCKET_KEYS = ("time", "avg", "min", "max", "first", "last", "count_good", "count_all")
 
 
-def _json_field(key: str) -> str:
-    """SQL text of ``"key":value`` for a bucket column ``b.key`` (non-finite floats: null)."""
+def _json_value(key: str) -> str:
+    """SQL of the JSON value of bucket column ``b.key``."""
     if key == "time":
-        return """'"time":"' || to_char(b.time, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') || '"'"""
-    if key.startswith("count"):
-        return f"""'"{key}":' || coalesce(b.{key}::text, 'null')"""
-    finite = f"CASE WHEN abs(b.{key}) < 'Infinity'::float8 THEN b.{key}::text END"
-    return f"""'"{key}":' || coalesce({finite}, 'null')"""
+        return json_time("b.time")
+    return json_int(f"b.{key}") if key.startswith("count") else json_float(f"b.{key}")
 
 
 def _json_by_tag(inner: str, keys: tuple[str, ...]) -> str:
-    """``inner`` (rows of tag_id and bucket columns) as (tag_id, JSON array text) rows.
-
-    The JSON is written as text (times in UTC, the session's zone): several times faster
-    than ``json_build_object`` per bucket, which spent ~10 µs a row on this machine.
-    """
+    """``inner`` (rows of tag_id and bucket columns) as (tag_id, buckets) rows: the buckets
+    as JSON objects joined by commas, without the array's brackets, in bytes, so that the
+    answer is put together from cached and fresh parts with one join and no parsing."""
     if not set(keys) <= set(_BUCKET_KEYS):
         raise ValueError(f"unknown bucket keys {keys}")
-    fields = " || ',' || ".join(_json_field(key) for key in keys)
-    return (
-        f"SELECT b.tag_id, '[' || string_agg('{{' || {fields} || '}}', ',' ORDER BY b.time)"
-        f" || ']' AS buckets FROM ({inner}) b GROUP BY b.tag_id"
-    )
+    bucket = json_object({key: _json_value(key) for key in keys})
+    buckets = as_bytes(f"string_agg({bucket}, ',' ORDER BY b.time)")
+    return f"SELECT b.tag_id, {buckets} AS buckets FROM ({inner}) b GROUP BY b.tag_id"
 
 
 def _params(

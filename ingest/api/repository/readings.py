@@ -8,6 +8,16 @@ from typing import Any
 from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
+from ingest.api.repository.json_sql import (
+    as_bytes,
+    json_bool,
+    json_float,
+    json_int,
+    json_object,
+    json_string,
+    json_time,
+)
+
 __all__ = ["export_csv", "interpolation_rows", "latest", "readings"]
 
 _STATUS = (
@@ -38,22 +48,45 @@ async def latest(
     filters: dict[str, str | None],
     lookback: dt.timedelta,
     limit: int,
+    stale_factor: float,
 ) -> list[dict[str, Any]]:
-    """Each chosen tag with its newest reading within ``lookback`` (NULLs when none)."""
+    """Each chosen tag with its newest reading within ``lookback``, as the JSON object of
+    the latest-value answer (``json``, bytes); with its stage and equipment (to filter a
+    snapshot) and the database time it was read at (``now``, which ages are measured to)."""
     cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
-        "SELECT t.tag_id, t.tag_key, t.name, t.unit, t.stage, t.equipment, t.data_type,"
-        " t.expected_interval_s,"
-        " r.time, r.value, r.value_text, r.status_code, now() AS now FROM tag t"
+        f"SELECT t.tag_id, t.stage, t.equipment, {as_bytes(_LATEST_JSON)} AS json,"
+        " now() AS now FROM tag t"
         " LEFT JOIN LATERAL (SELECT time, value, value_text, status_code FROM reading"
         "   WHERE tag_id = t.tag_id AND time > now() - %(lookback)s"
         "   ORDER BY time DESC LIMIT 1) r ON true"
+        " CROSS JOIN LATERAL (SELECT extract(epoch FROM now() - r.time)::float8 AS age_s) a"
         " WHERE (%(ids)s::int[] IS NULL OR t.tag_id = ANY(%(ids)s))"
         " AND (%(stage)s::text IS NULL OR t.stage = %(stage)s)"
         " AND (%(equipment)s::text IS NULL OR t.equipment = %(equipment)s)"
         " ORDER BY t.tag_id LIMIT %(limit)s",
-        {"ids": tag_ids, "lookback": lookback, "limit": limit, **filters},
+        {"ids": tag_ids, "lookback": lookback, "limit": limit, "stale": stale_factor, **filters},
     )
     return await cur.fetchall()
+
+
+# The fields of routes.readings.LatestValue, in its order. Stale: no reading, or older
+# than ``stale`` times the tag's expected interval (never, for tags without one).
+_LATEST_JSON = json_object(
+    {
+        "tag_id": json_int("t.tag_id"),
+        "tag_key": json_string("t.tag_key"),
+        "name": json_string("t.name"),
+        "unit": json_string("t.unit"),
+        "time": json_time("r.time"),
+        "value": json_float("r.value"),
+        "value_text": json_string("r.value_text"),
+        "status_code": json_int("r.status_code"),
+        "status": f"CASE WHEN r.status_code IS NULL THEN 'null' ELSE '\"' || {_STATUS} || '\"' END",
+        "age_s": json_float("a.age_s"),
+        "expected_interval_s": json_float("t.expected_interval_s"),
+        "stale": json_bool("r.time IS NULL OR a.age_s > %(stale)s * t.expected_interval_s"),
+    }
+)
 
 
 async def interpolation_rows(

@@ -12,7 +12,7 @@ from ingest.api.aggregation import FUNCTIONS, summarize
 from ingest.api.deps import Conn, Settings, Tags, Window
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest
 from ingest.api.params import parse_duration
-from ingest.api.responses import json_body, pick
+from ingest.api.responses import json_body, pick, separated
 from ingest.api.schemas import TagRef
 
 router = APIRouter(tags=["aggregates"], responses=ERROR_RESPONSES)
@@ -93,10 +93,16 @@ async def aggregates(
         "functions": [f for f in FUNCTIONS if f in wanted],
         "sources": summary.sources,
     }
-    series = [
-        b'{"tag":%s,"buckets":%s}'
-        % (json_body(pick(tag, TagRef)), summary.buckets[tag["tag_id"]].encode())
-        for tag in tags
-    ]
-    body = json_body(head)[:-1] + b',"series":[' + b",".join(series) + b"]}"
-    return Response(body, media_type="application/json")
+    return Response(_body(head, tags, summary.buckets), media_type="application/json")
+
+
+def _body(head: dict, tags: list[dict], buckets: dict[int, list[bytes]]) -> bytes:
+    """The answer as one join of its parts: the buckets (hundreds of kB) are copied once."""
+    parts = [json_body(head)[:-1], b',"series":[']
+    for index, tag in enumerate(tags):
+        comma = b"," if index else b""
+        parts.append(b'%s{"tag":%s,"buckets":[' % (comma, json_body(pick(tag, TagRef))))
+        parts += separated(buckets[tag["tag_id"]], b",")
+        parts.append(b"]}")
+    parts.append(b"]}")
+    return b"".join(parts)

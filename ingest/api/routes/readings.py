@@ -12,8 +12,7 @@ from ingest.api import repository
 from ingest.api.deps import Conn, Settings, Tags, Window, borrow
 from ingest.api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
 from ingest.api.paging import read_page
-from ingest.api.params import status_name
-from ingest.api.responses import json_body, json_response, pick
+from ingest.api.responses import json_array, json_response, pick
 from ingest.api.schemas import Reading, Status, TagId, TagRef, reading_dict
 
 router = APIRouter(tags=["readings"], responses=ERROR_RESPONSES)
@@ -65,14 +64,6 @@ async def readings(
     return json_response(body)
 
 
-def _latest(row: dict[str, Any], now: dt.datetime, stale_factor: float) -> dict[str, Any]:
-    age = None if row["time"] is None else (now - row["time"]).total_seconds()
-    expected = row["expected_interval_s"]
-    stale = age is None or (expected is not None and age > stale_factor * expected)
-    status = None if row["status_code"] is None else status_name(row["status_code"])
-    return pick({**row, "status": status, "age_s": age, "stale": stale}, LatestValue)
-
-
 def _wanted(row: dict[str, Any], ids: set[int] | None, stage: str | None, eq: str | None) -> bool:
     return (
         (ids is None or row["tag_id"] in ids)
@@ -84,18 +75,19 @@ def _wanted(row: dict[str, Any], ids: set[int] | None, stage: str | None, eq: st
 async def _latest_rows(
     request: Request, settings: Settings, ids: list[int] | None,
     filters: dict[str, str | None],
-) -> tuple[list[dict[str, Any]], dt.datetime | None]:  # fmt: skip
+) -> list[dict[str, Any]]:  # fmt: skip
     """From the snapshot when it holds every asked tag, else straight from the database."""
     if settings.latest_cache_s > 0:
-        rows, now = await request.app.state.latest.rows()
+        rows = await request.app.state.latest.rows()
         wanted = None if ids is None else set(ids)
         chosen = [r for r in rows if _wanted(r, wanted, filters["stage"], filters["equipment"])]
         if wanted is None or len(chosen) == len(wanted):
-            return chosen, now
+            return chosen
     lookback = dt.timedelta(days=settings.latest_lookback_days)
     async with borrow(request.app.state.pool) as conn:
-        rows = await repository.latest(conn, ids, filters, lookback, settings.max_latest_tags)
-    return rows, None
+        return await repository.latest(
+            conn, ids, filters, lookback, settings.max_latest_tags, settings.stale_factor
+        )
 
 
 @router.get("/latest", response_model=list[LatestValue])
@@ -115,17 +107,10 @@ async def latest(
         raise InvalidRequest(f"at most {settings.max_latest_tags} tags per request")
     filters = {"stage": stage, "equipment": equipment}
     if settings.latest_cache_s > 0 and tag_id is None and stage is None and equipment is None:
-        body = await request.app.state.latest.rendered(
-            lambda rows, now: _render(rows, now, settings.stale_factor)
-        )
+        body = await request.app.state.latest.body()
         return Response(body, media_type="application/json")
-    rows, now = await _latest_rows(request, settings, tag_id, filters)
+    rows = await _latest_rows(request, settings, tag_id, filters)
     missing = sorted(set(tag_id or []) - {row["tag_id"] for row in rows})
     if missing:
         raise NotFound(f"no tag with id {', '.join(map(str, missing))}", {"tag_id": missing})
-    body = [_latest(row, now or row["now"], settings.stale_factor) for row in rows]
-    return json_response(body)
-
-
-def _render(rows: list[dict[str, Any]], now: dt.datetime, stale_factor: float) -> bytes:
-    return json_body([_latest(row, now, stale_factor) for row in rows])
+    return Response(json_array([row["json"] for row in rows]), media_type="application/json")
