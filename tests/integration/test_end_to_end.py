@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from tests.api.conftest import issue_key
 from tests.conftest import free_tcp_port
 from tests.integration.processes import Process, get_json, port_open, wait_for
 
@@ -86,6 +88,8 @@ def line(tmp_path: Path, db_dsn: str) -> Iterator[dict[str, Any]]:
             "api_port": api_port,
             "metrics_url": f"http://127.0.0.1:{metrics_port}/metrics",
             "api_url": f"http://127.0.0.1:{api_port}/api/v1",
+            "viewer_key": issue_key(db_dsn, "viewer", "end to end"),
+            "operator_key": issue_key(db_dsn, "operator", "end to end"),
         }
     finally:
         for process in reversed(processes):
@@ -130,8 +134,11 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
     assert all(key.startswith(f"nsu={NAMESPACE};s=") for key in keys)
     assert good > 0
 
-    api = line["api_url"]
+    api, key = line["api_url"], line["viewer_key"]
     wait_for("the API", lambda: line["api"].alive() and port_open(line["api_port"]), 60)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        get_json(f"{api}/tags")
+    assert refused.value.code == 401
     health = wait_for(
         "the ingest service to report itself running",
         lambda: (
@@ -143,12 +150,12 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
     )
     assert health["status"] == "ok" and health["timescaledb"].startswith("2.")
     for stage in STAGES:
-        tags = get_json(f"{api}/tags?stage={stage}")
+        tags = get_json(f"{api}/tags?stage={stage}", key)
         assert tags and all(tag["stage"] == stage for tag in tags)
         with_unit = next(tag for tag in tags if tag["unit"])
         body = wait_for(
             f"readings of {with_unit['tag_key']} through the API",
-            lambda tag=with_unit: _readings_via_api(api, tag["tag_id"]),
+            lambda tag=with_unit: _readings_via_api(api, key, tag["tag_id"]),
             30,
         )
         assert all("status_code" in reading for reading in body["readings"])
@@ -196,6 +203,9 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
         )
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)
+    what_if = {"route": "tolled", "samples": 300, "what_if": {"shipping_delay_days": 7}}
+    predicted = get_json(f"{api}/twin/predict", line["operator_key"], what_if)
+    assert predicted["route"] == "tolled" and predicted["metrics"]["lead_time_days"]["p50"] > 0
 
 
 def _faults_recorded(dsn: str) -> bool:
@@ -209,9 +219,9 @@ def _faults_recorded(dsn: str) -> bool:
         return trips.fetchone()[0] >= 1 and bad.fetchone()[0] >= 1
 
 
-def _readings_via_api(api: str, tag_id: int) -> dict[str, Any] | None:
+def _readings_via_api(api: str, key: str, tag_id: int) -> dict[str, Any] | None:
     now = time.time()
     start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 86400))
     end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 30 * 86400))
-    body = get_json(f"{api}/tags/{tag_id}/readings?start={start}&end={end}")
+    body = get_json(f"{api}/tags/{tag_id}/readings?start={start}&end={end}", key)
     return body if body["readings"] else None
