@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from prometheus_client import CollectorRegistry, start_http_server
@@ -17,6 +18,9 @@ from prometheus_client.registry import Collector
 from ingest.collector import EndpointCollector
 from ingest.record_writer import RecordWriter
 from ingest.writer import BatchWriter, RowBuffer
+
+if TYPE_CHECKING:  # the forecast job loads the twin; metrics only read its counters
+    from ingest.forecast_job import ForecastCounters
 
 __all__ = ["IngestMetrics", "serve_metrics"]
 
@@ -32,8 +36,10 @@ class IngestMetrics(Collector):
         writer: BatchWriter,
         buffer: RowBuffer,
         records: RecordWriter,
+        forecasts: ForecastCounters | None = None,
     ) -> None:
         self._collectors = collectors
+        self._forecasts = forecasts
         self._writer = writer
         self._buffer = buffer
         self._records = records
@@ -55,6 +61,8 @@ class IngestMetrics(Collector):
         )
         yield _gauge("seconds_since_commit", "Seconds since the writer last committed", lag)
         yield _latency_quantiles(list(counters.commit_latency_s))
+        if self._forecasts is not None:
+            yield from _forecast_metrics(self._forecasts)
 
     def _endpoint_metrics(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         received = _labelled_counter("notifications", "Data changes received")
@@ -73,6 +81,18 @@ class IngestMetrics(Collector):
             for name in _STATES:
                 state.add_metric([label, name], 1.0 if status.state == name else 0.0)
         yield from (received, dropped, tags, state)
+
+
+def _forecast_metrics(forecasts: ForecastCounters) -> Iterator[CounterMetricFamily]:
+    runs = CounterMetricFamily(
+        "magnetline_ingest_forecasts",
+        "Scheduled forecast runs: stored, skipped (too little data) or failed",
+        labels=["outcome"],
+    )
+    for outcome in ("stored", "skipped", "failed"):
+        runs.add_metric([outcome], getattr(forecasts, outcome))
+    yield runs
+    yield _counter("forecast_rows", "Prediction rows the job stored", forecasts.rows_written)
 
 
 def _latency_quantiles(samples: list[float]) -> GaugeMetricFamily:

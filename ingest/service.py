@@ -1,4 +1,4 @@
-"""The ingest service: collectors for every endpoint, the writers, the scheduled job, health.
+"""The ingest service: collectors for every endpoint, the writers, the scheduled jobs, health.
 
 Runs until asked to stop (SIGINT/SIGTERM), then stops the collectors, stores (or spools)
 what is still buffered, and closes. Each endpoint fails and recovers on its own; the
@@ -20,6 +20,7 @@ from ingest.buffer import RowBuffer
 from ingest.collector import EndpointCollector
 from ingest.embedded_db import default_state_dir
 from ingest.errors import ConfigError
+from ingest.forecast_job import ForecastCounters, run_forecast_job
 from ingest.health import report_health, write_health
 from ingest.maintenance import run_maintenance
 from ingest.metrics import IngestMetrics, serve_metrics
@@ -53,10 +54,12 @@ async def run_service(
         EndpointCollector(endpoint, settings.subscription, pool, buffer, records)
         for endpoint in settings.endpoint
     ]
-    metrics_server = _serve_metrics(settings, IngestMetrics(collectors, writer, buffer, records))
+    forecasts = ForecastCounters()
+    metrics = IngestMetrics(collectors, writer, buffer, records, forecasts)
+    metrics_server = _serve_metrics(settings, metrics)
     await pool.open(wait=False)
     try:
-        await _run(settings, dsn, stop, pool, buffer, writer, records, collectors)
+        await _run(settings, dsn, stop, pool, buffer, writer, records, collectors, forecasts)
     finally:
         await pool.close()
         if metrics_server is not None:
@@ -69,13 +72,14 @@ async def run_service(
     )
 
 
-async def _run(settings, dsn, stop, pool, buffer, writer, records, collectors) -> None:
+async def _run(settings, dsn, stop, pool, buffer, writer, records, collectors, forecasts) -> None:
     collector_stop, writer_stop = asyncio.Event(), asyncio.Event()
     tasks = [asyncio.create_task(c.run(collector_stop), name=c.endpoint.label) for c in collectors]
     background = [
         asyncio.create_task(writer.run(writer_stop), name="writer"),
         asyncio.create_task(records.run(writer_stop), name="records"),
         asyncio.create_task(run_maintenance(dsn, settings, writer, writer_stop)),
+        asyncio.create_task(run_forecast_job(dsn, settings, forecasts, writer_stop)),
         asyncio.create_task(
             report_health(pool, collectors, writer, buffer, settings.health_interval_s, writer_stop)
         ),

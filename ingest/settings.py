@@ -11,7 +11,9 @@ A minimal file::
     flush_interval_s = 0.5
 
 Environment variables ``MAGNETLINE_INGEST_<KEY>`` override top-level keys
-(``MAGNETLINE_INGEST_DSN``); ``MAGNETLINE_DSN`` is the database everywhere in the project.
+(``MAGNETLINE_INGEST_DSN``) and ``MAGNETLINE_INGEST_FORECAST_<KEY>`` the keys of
+``[forecast]`` (``MAGNETLINE_INGEST_FORECAST_INTERVAL_S``); ``MAGNETLINE_DSN`` is the
+database everywhere in the project.
 Every mistake is reported as one line naming the key and the file.
 """
 
@@ -36,6 +38,7 @@ from ingest.errors import ConfigError
 
 __all__ = [
     "EndpointSettings",
+    "ForecastSettings",
     "IngestSettings",
     "RetentionSettings",
     "RollupSettings",
@@ -183,6 +186,40 @@ class RollupSettings(_Strict):
     )
 
 
+class ForecastSettings(_Strict):
+    """The scheduled forecast: calibrate the twin on the recorded line, forecast, store."""
+
+    enabled: bool = True
+    interval_s: float = Field(default=3600.0, gt=0, le=30 * 86_400, description="Run this often")
+    window_days: float = Field(
+        default=14.0, gt=0, le=3650, description="Calibrate on the last N days recorded"
+    )
+    horizon_days: int = Field(default=30, ge=1, le=3650, description="Forecast horizon [d]")
+    samples: int = Field(default=1000, ge=10, le=100_000, description="Monte Carlo samples")
+    min_days: float = Field(
+        default=0.25, ge=0, description="Skip (with a note) until this much data is recorded"
+    )
+    grade: str | None = Field(
+        default=None, description="Target grade, e.g. N42; default: inferred from the lots"
+    )
+    endpoint: str | None = Field(
+        default=None, description="Endpoint label of the line; default: the only endpoint"
+    )
+
+    @field_validator("grade")
+    @classmethod
+    def _known_grade(cls, grade: str | None) -> str | None:
+        from twin.errors import TwinError  # the twin is loaded only when a grade is given
+        from twin.grades import parse_grade
+
+        if grade is None:
+            return None
+        try:
+            return parse_grade(grade).name
+        except TwinError as exc:
+            raise ValueError(str(exc)) from None
+
+
 class IngestSettings(_Strict):
     dsn: str | None = Field(default=None, description="Default: MAGNETLINE_DSN, else embedded")
     endpoint: list[EndpointSettings] = Field(min_length=1)
@@ -190,6 +227,7 @@ class IngestSettings(_Strict):
     writer: WriterSettings = WriterSettings()
     rollup: RollupSettings = RollupSettings()
     retention: RetentionSettings = RetentionSettings()
+    forecast: ForecastSettings = ForecastSettings()
     health_interval_s: PositiveSeconds = 2.0
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="Prometheus; 0: off")
@@ -202,11 +240,22 @@ def load(path: Path | None = None, overrides: dict[str, object] | None = None) -
         env_value = os.environ.get(ENV_PREFIX + key.upper())
         if env_value is not None:
             raw[key] = env_value
+    _forecast_from_env(raw)
     raw.update({key: value for key, value in (overrides or {}).items() if value is not None})
     try:
         return IngestSettings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from exc
+
+
+def _forecast_from_env(raw: dict[str, object]) -> None:
+    section = dict(raw.get("forecast") or {})
+    for key in ForecastSettings.model_fields:
+        env_value = os.environ.get(f"{ENV_PREFIX}FORECAST_{key.upper()}")
+        if env_value is not None:
+            section[key] = env_value
+    if section:
+        raw["forecast"] = section
 
 
 def _read_toml(path: Path) -> dict[str, object]:

@@ -12,7 +12,7 @@ Data (:class:`LineData`, from an offline run folder or from the historian's data
 
 from twin.calibration.calibration import Calibration, calibrate, load_calibration
 from twin.calibration.data import CalibrationDataError, LineData, load_run_folder
-from twin.calibration.database import load_database
+from twin.calibration.database import load_database, recorded_span
 from twin.calibration.forecast import Forecast, forecast
 
 __all__ = [
@@ -25,4 +25,5 @@ __all__ = [
     "load_calibration",
     "load_database",
     "load_run_folder",
+    "recorded_span",
 ]

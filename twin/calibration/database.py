@@ -18,7 +18,7 @@ import psycopg
 
 from twin.calibration.data import CalibrationDataError, LineData, lots_frame
 
-__all__ = ["load_database"]
+__all__ = ["load_database", "recorded_span"]
 
 _TEXT_TYPES = ("String", "LocalizedText", "Boolean")
 # Record fields the ingest service keeps in a lot's properties next to the measured ones.
@@ -101,11 +101,36 @@ def load_database(
         raise CalibrationDataError(f"cannot read the historian's database: {exc}") from exc
 
 
+def recorded_span(dsn: str, endpoint: str | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """First and last numeric reading of the endpoint (cheap: two index probes per tag),
+    so a caller can choose a window, or see there is too little data, before loading.
+
+    Raises
+    ------
+    CalibrationDataError
+        As :func:`load_database`.
+    """
+    try:
+        with psycopg.connect(dsn, connect_timeout=10) as conn:
+            endpoint = _one_endpoint(conn, endpoint)
+            ids = _numeric_ids(_tags(conn, endpoint))
+            first, last = conn.execute(_EXTENT, {"ids": ids}).fetchone()
+    except psycopg.Error as exc:
+        raise CalibrationDataError(f"cannot read the historian's database: {exc}") from exc
+    if first is None:
+        raise CalibrationDataError(f"the historian holds no readings of {endpoint}")
+    return first.astimezone(dt.UTC), last.astimezone(dt.UTC)
+
+
+def _numeric_ids(tags: pl.DataFrame) -> list[int]:
+    return list(tags.filter(~pl.col("data_type").is_in(_TEXT_TYPES))["tag_id"])
+
+
 def _load(conn, start, end, endpoint) -> LineData:
     endpoint = _one_endpoint(conn, endpoint)
     tags = _tags(conn, endpoint)
     text_ids = list(tags.filter(pl.col("data_type").is_in(_TEXT_TYPES))["tag_id"])
-    numeric_ids = list(tags.filter(~pl.col("data_type").is_in(_TEXT_TYPES))["tag_id"])
+    numeric_ids = _numeric_ids(tags)
     start, end = _window(conn, numeric_ids, start, end, endpoint)
     window = {"start": start, "end": end, "endpoint": endpoint}
     signals = _signals(conn, {**window, "ids": numeric_ids}, tags)
