@@ -3,7 +3,8 @@
 Starts the simulator, the ingest service and the API as real processes (logs in
 var/demo/), waits until every stage's signals are in the database and readable through
 the API, prints the twin's prediction for the domestic and the tolled route side by side,
-says where the API answers, and keeps the line running until Ctrl-C, which stops all three.
+creates an API key (``python -m ingest keys create``) and prints it with where the API and
+its OpenAPI docs answer, and keeps the line running until Ctrl-C, which stops all three.
 """
 
 from __future__ import annotations
@@ -45,9 +46,12 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def get_json(url: str):
+def get_json(url: str, key: str | None = None):
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
     try:
-        with urllib.request.urlopen(url, timeout=5) as response:
+        with urllib.request.urlopen(
+            urllib.request.Request(url, headers=headers), timeout=5
+        ) as response:
             return json.load(response)
     except (urllib.error.URLError, OSError, ValueError):
         return None
@@ -87,9 +91,20 @@ class Processes:
             print(f"  stopped {name} (exit {child.returncode})")
 
 
-def stage_coverage(api: str) -> dict[str, tuple[int, dict]] | None:
+def create_key(env: dict[str, str]) -> dict:
+    """A new operator key for the demo's user, made with the command line meant for it."""
+    name = f"demo {time.strftime('%Y-%m-%d %H:%M:%S')}"
+    command = [sys.executable, "-m", "ingest", "--log-level", "WARNING", "keys", "create",
+               "--name", name, "--role", "operator", "--json"]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"could not create an API key: {done.stderr.strip()}")
+    return json.loads(done.stdout)
+
+
+def stage_coverage(api: str, key: str) -> dict[str, tuple[int, dict]] | None:
     """Per stage: how many tags, and one tag with readings; None until every stage has both."""
-    tags = get_json(f"{api}/tags?limit=10000")
+    tags = get_json(f"{api}/tags?limit=10000", key)
     if not tags:
         return None
     # At --speed above 1 simulated time runs ahead of the clock: look a few weeks ahead.
@@ -99,7 +114,7 @@ def stage_coverage(api: str) -> dict[str, tuple[int, dict]] | None:
     for stage in STAGES:
         in_stage = [t for t in tags if t["stage"] == stage and t["unit"]]
         for tag in in_stage[:5]:
-            body = get_json(f"{api}/tags/{tag['tag_id']}/readings?start={start}&end={end}")
+            body = get_json(f"{api}/tags/{tag['tag_id']}/readings?start={start}&end={end}", key)
             if body and body["readings"]:
                 coverage[stage] = (len(in_stage), {**tag, "last": body["readings"][-1]})
                 break
@@ -170,8 +185,11 @@ def main() -> int:
         )
         processes.start("api", "ingest", "api", "--port", str(api_port), env=env)
         wait_until("the API", lambda: processes.check_alive() or get_json(f"{api}/health"), 60)
+        key = create_key(env)
         coverage = wait_until(
-            "readings of every stage", lambda: processes.check_alive() or stage_coverage(api), 120
+            "readings of every stage",
+            lambda: processes.check_alive() or stage_coverage(api, key["key"]),
+            120,
         )
         print_coverage(coverage)
         print("\nThe twin, both routes side by side:\n", flush=True)
@@ -182,10 +200,7 @@ def main() -> int:
         )
         if twin.returncode != 0:
             raise RuntimeError(f"the twin failed (exit {twin.returncode})")
-        print(
-            f"\nThe API answers at http://127.0.0.1:{api_port}  (OpenAPI docs: "
-            f"http://127.0.0.1:{api_port}/docs)"
-        )
+        print_api(api_port, key)
         if not args.once:
             print("The line keeps running and recording. Ctrl-C stops everything.", flush=True)
             watch(processes, api)
@@ -197,6 +212,19 @@ def main() -> int:
         return 1
     processes.stop()
     return 0
+
+
+def print_api(port: int, key: dict) -> None:
+    base = f"http://127.0.0.1:{port}"
+    print(f"\nThe API answers at {base}  (OpenAPI docs: {base}/docs, description: "
+          f"{base}/openapi.json)")  # fmt: skip
+    print(f"API key {key['key_id']} ({key['role']}), shown once, not stored:\n  {key['key']}")
+    print("Try it:")
+    print(f"  curl -H 'Authorization: Bearer {key['key']}' {base}/api/v1/tags?limit=5")
+    print(f"  curl -H 'X-API-Key: {key['key']}' -H 'Content-Type: application/json' "
+          f"-d '{{\"route\": \"tolled\", \"what_if\": {{\"shipping_delay_days\": 10}}}}' "
+          f"{base}/api/v1/twin/predict")  # fmt: skip
+    print("(python -m ingest keys list | revoke KEY_ID manages keys.)")
 
 
 def watch(processes: Processes, api: str) -> None:
