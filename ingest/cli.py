@@ -125,7 +125,9 @@ def _api(args: argparse.Namespace) -> int:
     settings = ApiSettings(**overrides)
     dsn = settings.dsn or resolve_dsn()
     apply_migrations(dsn)
-    uvicorn.run(create_app(settings, dsn), host=settings.host, port=settings.port, log_level="info")
+    # ingest.api.access logs every request with its key id; uvicorn's own line would repeat it.
+    uvicorn.run(create_app(settings, dsn), host=settings.host, port=settings.port,
+                log_level="info", access_log=False)  # fmt: skip
     return 0
 
 
