@@ -217,22 +217,28 @@ def _powder(data):
 
 
 def _furnace_soak(data) -> dict[str, float]:
-    """Mean zone temperature of each furnace during its soak [°C].
+    """Soak temperature of each furnace [°C]: the median over its zones of each zone's
+    median reading during the soak.
 
-    A trip during the soak lets the furnace cool while its phase still reads ``soak``;
-    values more than 100 °C from the furnace's median soak reading are those and are left
-    out.
+    Medians, because a trip during the soak lets the furnace cool while its phase still
+    reads ``soak``, and one drifting or failed thermocouple must not move the furnace.
     """
     soak = values_while(data, "Temperature", "Phase", ("soak",)).filter(
         pl.col("equipment").str.contains(r"\.Furnace\d+$")
     )
     if soak.is_empty():
         return {}
-    near = soak.with_columns(pl.col("value").median().over("equipment").alias("median")).filter(
-        (pl.col("value") - pl.col("median")).abs() < 100.0
-    )
-    means = near.group_by("equipment").agg(pl.col("value").mean()).sort("equipment")
-    return dict(zip(means["equipment"].to_list(), means["value"].to_list(), strict=True))
+    zones = soak.group_by("equipment", "tag").agg(pl.col("value").median())
+    furnaces = zones.group_by("equipment").agg(pl.col("value").median()).sort("equipment")
+    return dict(zip(furnaces["equipment"].to_list(), furnaces["value"].to_list(), strict=True))
+
+
+def _robust_spread(values: np.ndarray) -> float:
+    """Standard deviation from the median absolute deviation (normal data), so one bad
+    furnace reading does not set the spread; the plain one below three furnaces."""
+    if values.size < 3:
+        return float(np.std(values, ddof=1)) if values.size > 1 else math.nan
+    return float(1.4826 * np.median(np.abs(values - np.median(values))))
 
 
 def _sintering(data, availability, soak):
@@ -242,13 +248,13 @@ def _sintering(data, availability, soak):
     out: dict[str, Estimate | None] = {}
     temps = np.array(list(soak.values()))
     if temps.size:
-        sd = float(np.std(temps, ddof=1)) if temps.size > 1 else math.nan
+        sd = _robust_spread(temps)
         out["sinter_temp_c"] = Estimate(
-            float(temps.mean()),
-            sd / math.sqrt(temps.size) if temps.size > 1 else math.nan,
+            float(np.median(temps)),
+            sd / math.sqrt(temps.size) if math.isfinite(sd) else math.nan,
             "°C",
             int(temps.size),
-            "mean soak temperature of the furnaces",
+            "median soak temperature of the furnaces",
         )
         out["furnace_temp_sd_c"] = Estimate(
             sd, math.nan, "°C", int(temps.size), "spread of soak temperature between furnaces"

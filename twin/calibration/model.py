@@ -40,7 +40,7 @@ _T_PER_YR_PER_KG_H = 8760.0 / 1000.0  # 1 kg/h all year = 8.76 t/yr
 _UNLIMITED_T_PER_YR = 1e6
 _NEVER_DAYS = 1e9
 _SOURCE = "calibrated"
-_CLOSURE_ROUNDS = 3
+_CLOSURE_ROUNDS = 4
 
 # twin stage key → stage name in LineEstimates.availability
 _STAGE_KEYS = {
@@ -186,6 +186,21 @@ def _closure_entries(params: ParameterSet, est: LineEstimates, grade: str) -> di
     q = _quality(g)
     f = est.figures
     out = {}
+    # first the rework share (it moves Br), then the Br and Hcj levels and spreads
+    if "pass_fraction" in f:
+        share = f["pass_fraction"].value
+        params, out = _spread_for_pass_share(params, q, share, out)
+        rework = _fit(
+            params,
+            "remagnetized_share",
+            np.linspace(0.0, 0.5, 501),
+            lambda v: q(v)["grade_share"],
+            [share],
+        )[0]
+        out["remagnetized_share"] = _fixed(
+            rework, "-", f"fits the share of parts meeting {grade}: {share:.4f}"
+        )
+        params = params.with_entries({"remagnetized_share": out["remagnetized_share"]})
     br = f["br_t"]
     br_sd = br.sd if math.isfinite(br.sd) else 0.0
     targets = [br.value - Z90 * br_sd, br.value, br.value + Z90 * br_sd]
@@ -227,6 +242,7 @@ def _closure_entries(params: ParameterSet, est: LineEstimates, grade: str) -> di
             mid, min(lo, hi), max(lo, hi), "-", f"fits Hcj {hcj.value:.1f} kA/m", low=0.01
         )
         params = params.with_entries({"alpha_ref": _fixed(mid, "-", "fit")})
+    if "hcj_ka_per_m" in f and "hcj_cv" not in out:  # the pass share did not bound it
         params, out = _effective_furnace_spread(params, q, spread, out)
         cv = _fit(
             params,
@@ -236,26 +252,6 @@ def _closure_entries(params: ParameterSet, est: LineEstimates, grade: str) -> di
             [spread],
         )[0]
         out["hcj_cv"] = _fixed(cv, "-", f"fits Hcj spread between loads {spread:.1f} kA/m")
-    if "pass_fraction" in f:
-        params = params.with_entries(
-            {
-                k: _fixed(v["value"], v["unit"], "fit")
-                for k, v in out.items()
-                if k in ("alpha_ref", "hcj_cv")
-            }
-        )
-        share = f["pass_fraction"].value
-        params, out = _spread_for_pass_share(params, q, share, out)
-        rework = _fit(
-            params,
-            "remagnetized_share",
-            np.linspace(0.0, 0.5, 501),
-            lambda v: q(v)["grade_share"],
-            [share],
-        )[0]
-        out["remagnetized_share"] = _fixed(
-            rework, "-", f"fits the share of parts meeting {grade}: {share:.4f}"
-        )
     if "nd_purity" in f:
         beta = _fit(
             params,

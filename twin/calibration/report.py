@@ -167,6 +167,7 @@ def _plot_availability(ax, cal):
         "separation": "sx",
         "alloy & powder": "powder",
         "sintering": "sinter",
+        "anneal": "machining",
         "magnetizing": "magnetizing",
     }
     twin = []
