@@ -19,6 +19,7 @@ import pytest
 from tests.api.conftest import issue_key
 from tests.conftest import free_tcp_port
 from tests.integration.processes import Process, get_json, port_open, wait_for
+from twin import MODEL_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMESPACE = "urn:magnetline:simulator"
@@ -26,11 +27,19 @@ STAGES = ("Separation", "Sintering", "Magnetization")
 TRIPPED = "Line1.Sintering.Furnace1"
 FAILING_SENSOR = "Line1.Separation.Bank1.Temperature"
 BAD_SENSOR_FAILURE = 0x808C0000
+# An hour per second in steps of a minute (as many values per second as 60x in seconds): a
+# simulated day, time enough for magnetized lots and so for a calibrated forecast, in about
+# 25 s. The faults start after the recorder has connected, 12 simulated hours in.
+SPEED, STEP_S = 3600, 60
+FAULT_START_S, FAULT_S = 12 * 3600, 4 * 3600
+SCHEDULED_FORECAST = {"INTERVAL_S": "2", "MIN_DAYS": "0.5", "SAMPLES": "200"}
 
 
 @pytest.fixture
-def line(tmp_path: Path, db_dsn: str) -> Iterator[dict[str, Any]]:
+def line(tmp_path: Path, db_dsn: str, monkeypatch) -> Iterator[dict[str, Any]]:
     """Simulator, ingest and API running as processes against a fresh database."""
+    for key, value in SCHEDULED_FORECAST.items():  # the processes inherit the environment
+        monkeypatch.setenv(f"MAGNETLINE_INGEST_FORECAST_{key}", value)
     opc_port, api_port, metrics_port = free_tcp_port(), free_tcp_port(), free_tcp_port()
     simulator = Process(
         tmp_path / "simulator.log",
@@ -43,13 +52,15 @@ def line(tmp_path: Path, db_dsn: str) -> Iterator[dict[str, Any]]:
         "--seed",
         "7",
         "--speed",
-        "60",
+        str(SPEED),
+        "--step",
+        str(STEP_S),
         "--data-dir",
         str(tmp_path / "sim"),
         "--fault",
-        f"trip:{TRIPPED}:60:3600",
+        f"trip:{TRIPPED}:{FAULT_START_S}:{FAULT_S}",
         "--fault",
-        f"bad:{FAILING_SENSOR}:30:3600",
+        f"bad:{FAILING_SENSOR}:{FAULT_START_S}:{FAULT_S}",
         dsn=db_dsn,
     )
     processes = [simulator]
@@ -172,6 +183,8 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
         'magnetline_ingest_endpoint_state{endpoint="' in metrics
         and 'state="running"} 1.0' in metrics
     )
+    forecasts = wait_for("a scheduled forecast", lambda: _scheduled_forecasts(dsn), 90)
+    assert forecasts == {("calibrated-line", "domestic"), ("plan", "domestic"), ("plan", "tolled")}
 
     assert line["ingest"].interrupt() == 0
     with psycopg.connect(dsn) as conn:
@@ -206,6 +219,17 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
     what_if = {"route": "tolled", "samples": 300, "what_if": {"shipping_delay_days": 7}}
     predicted = get_json(f"{api}/twin/predict", line["operator_key"], what_if)
     assert predicted["route"] == "tolled" and predicted["metrics"]["lead_time_days"]["p50"] > 0
+
+
+def _scheduled_forecasts(dsn: str) -> set[tuple[str, str]]:
+    """(scenario, route) of the forecasts the ingest service stored on its schedule."""
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT scenario, route FROM prediction WHERE origin = 'schedule' "
+            "AND model_version = %s",
+            (MODEL_VERSION,),
+        ).fetchall()
+    return set(rows)
 
 
 def _faults_recorded(dsn: str) -> bool:
