@@ -6,6 +6,11 @@ for Good values only, does not ask for ``first`` (the roll-ups do not keep it), 
 buckets are whole minutes (or hours) starting on a whole minute (or hour). Then the buckets
 before the watermark come from the roll-up (through the cache of final buckets, see
 ``bucket_cache.py``) and the rest from ``reading``.
+
+A request cuts its buckets at the watermark read last (the cache remembers it) and reads
+the current watermark in the same statement as its raw buckets: one round trip where it
+took two. When the watermark has moved (about once a minute, when the roll-up job runs),
+the answer is made again at the new one, so no answer is cut at a stale watermark.
 """
 
 from __future__ import annotations
@@ -59,45 +64,87 @@ def split_point(
     return start + whole * width
 
 
+@dataclass(frozen=True)
+class _Ask:
+    tag_ids: list[int]
+    window: tuple[dt.datetime, dt.datetime]
+    width: dt.timedelta
+    keys: tuple[str, ...]
+
+
 async def summarize(
     conn: AsyncConnection, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
     width: dt.timedelta, good_only: bool, functions: set[str], cache: FinalBuckets,
 ) -> Summary:  # fmt: skip
     """Each tag's buckets as JSON parts: time, the functions (count: count_good, count_all)."""
-    keys = bucket_keys(functions)
+    ask = _Ask(tag_ids, window, width, bucket_keys(functions))
     level = rollup_level(window[0], width, good_only, functions)
-    split = window[0]
-    parts: dict[int, list[bytes]] = {tag_id: [] for tag_id in tag_ids}
-    sources: list[str] = []
-    state = None if level is None else await repository.rollup_watermark(conn, level)
-    if state is not None:
-        split = split_point(window, width, state[0])
-    if split > window[0]:
-        key = (level, tuple(tag_ids), window[0], split, width, keys, state[1])
-        final = cache.get(key)
-        if final is None:
-            rows = await repository.rollup_aggregates(
-                conn, level, tag_ids, (window[0], split), width, keys
-            )
-            final = {tag_id: [] for tag_id in tag_ids}
-            _collect(final, rows)
-            cache.put(key, final)
-        for tag_id, arrays in final.items():
+    if level is None:
+        parts = _parts(tag_ids)
+        rows = await repository.raw_aggregates(conn, tag_ids, window, width, good_only, ask.keys)
+        _collect(parts, rows)
+        return Summary(buckets=parts, sources=["raw"])
+    if level not in cache.watermarks:
+        cache.watermarks[level] = await repository.rollup_watermark(conn, level)
+    assumed = cache.watermarks[level]
+    summary, seen = await _rollup_and_raw(conn, level, assumed, ask, cache)
+    if seen != assumed:
+        # The roll-up job moved on since the watermark this answer was cut at (it does so
+        # about once a minute): answer again, cut at the new one.
+        summary, seen = await _rollup_and_raw(conn, level, seen, ask, cache)
+    cache.watermarks[level] = seen
+    return summary
+
+
+async def _rollup_and_raw(
+    conn: AsyncConnection, level: str, state: tuple[dt.datetime, dt.datetime] | None,
+    ask: _Ask, cache: FinalBuckets,
+) -> tuple[Summary, tuple[dt.datetime, dt.datetime] | None]:  # fmt: skip
+    """Final buckets before the split (cached) and raw ones after it, split at ``state``'s
+    watermark; and the watermark as read with the raw buckets, which tells the caller
+    whether ``state`` still held."""
+    start, end = ask.window
+    split = start if state is None else split_point(ask.window, ask.width, state[0])
+    parts = _parts(ask.tag_ids)
+    sources = []
+    if split > start:
+        for tag_id, arrays in (await _final(conn, level, state, split, ask, cache)).items():
             parts[tag_id] += arrays
         sources.append(f"rollup_{level}")
-    if split < window[1]:
-        rows = await repository.raw_aggregates(
-            conn, tag_ids, (split, window[1]), width, good_only, keys
-        )
-        _collect(parts, rows)
+    seen, rows = await repository.raw_aggregates_and_watermark(
+        conn, level, ask.tag_ids, (split, end), ask.width, ask.keys
+    )
+    _collect(parts, rows)
+    if split < end:
         sources.append("raw")
-    return Summary(buckets=parts, sources=sources)
+    return Summary(buckets=parts, sources=sources), seen
+
+
+async def _final(
+    conn: AsyncConnection, level: str, state: tuple[dt.datetime, dt.datetime],
+    split: dt.datetime, ask: _Ask, cache: FinalBuckets,
+) -> dict[int, list[bytes]]:  # fmt: skip
+    """Roll-up buckets before ``split``: final while the roll-up state is ``state``."""
+    key = (level, tuple(ask.tag_ids), ask.window[0], split, ask.width, ask.keys, state[1])
+    final = cache.get(key)
+    if final is None:
+        final = _parts(ask.tag_ids)
+        window = (ask.window[0], split)
+        _collect(final, await repository.rollup_aggregates(
+            conn, level, ask.tag_ids, window, ask.width, ask.keys
+        ))  # fmt: skip
+        cache.put(key, final)
+    return final
 
 
 def bucket_keys(functions: set[str]) -> tuple[str, ...]:
     """The keys of a bucket: time, the functions in their order, count as two counts."""
     keys = tuple(f for f in FUNCTIONS if f in functions and f != "count")
     return ("time", *keys, *(("count_good", "count_all") if "count" in functions else ()))
+
+
+def _parts(tag_ids: list[int]) -> dict[int, list[bytes]]:
+    return {tag_id: [] for tag_id in tag_ids}
 
 
 def _collect(parts: dict[int, list[bytes]], rows: list[dict[str, Any]]) -> None:

@@ -10,6 +10,7 @@ wrote (see ``repository/aggregates.py``), so a hit costs no decoding.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import OrderedDict
 from collections.abc import Hashable
 
@@ -25,6 +26,10 @@ class FinalBuckets:
         self._entries: OrderedDict[Hashable, dict[int, list[bytes]]] = OrderedDict()
         self.hits = 0
         self.misses = 0
+        # Each level's (complete_until, updated_at) as last read, None if it never ran: a
+        # request cuts its buckets there and reads the current one with its raw buckets
+        # (one round trip), answering again only when it has moved (see aggregation.py).
+        self.watermarks: dict[str, tuple[dt.datetime, dt.datetime] | None] = {}
 
     def get(self, key: Hashable) -> dict[int, list[bytes]] | None:
         found = self._entries.get(key)

@@ -101,3 +101,22 @@ def test_cached_rollup_buckets_follow_the_rollup_state(db_dsn: str) -> None:
             assert _series(client, **params)["series"][0]["buckets"][0]["avg"] == before
             conn.execute("UPDATE rollup_state SET updated_at = now()")
         assert_allclose(_series(client, **params)["series"][0]["buckets"][0]["avg"], before + 60)
+
+
+def test_a_moved_watermark_is_followed_at_once(db_dsn: str) -> None:
+    """After the watermark moves, the next answer is cut at the new one, not the one seen."""
+    ids = seed(db_dsn)
+    params = window(T0, T0 + 2 * HOUR, tag_id=ids[TEMP], bucket="30m")
+    with keyed(create_app(ApiSettings(), db_dsn), db_dsn) as client:
+        before = [b["avg"] for b in _series(client, **params)["series"][0]["buckets"]]
+        with psycopg.connect(db_dsn, autocommit=True) as conn:
+            conn.execute("UPDATE reading_1m SET avg = avg + 60 WHERE tag_id = %s", (ids[TEMP],))
+            conn.execute(
+                "UPDATE rollup_state SET complete_until = %s, updated_at = now()",
+                (T0 + 30 * MIN,),
+            )
+        body = _series(client, **params)
+    after = [b["avg"] for b in body["series"][0]["buckets"]]
+    assert body["sources"] == ["rollup_1m", "raw"]
+    # The first half hour from the (changed) roll-up, the rest from raw readings.
+    assert_allclose(after, [before[0] + 60, *before[1:]], rtol=1e-12)

@@ -4,6 +4,7 @@ from ingest.api.repository.aggregates import (
     plot_summary,
     point_statuses,
     raw_aggregates,
+    raw_aggregates_and_watermark,
     rollup_aggregates,
     rollup_watermark,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "plot_summary",
     "point_statuses",
     "raw_aggregates",
+    "raw_aggregates_and_watermark",
     "readings",
     "rollup_aggregates",
     "rollup_state",
