@@ -90,7 +90,8 @@ schema = schemathesis.openapi.from_dict(
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))  # fmt: skip
 def test_no_server_error_and_every_answer_fits_its_schema(
     case, served: str, operator_key: str
 ) -> None:
