@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     api.add_argument("--host", help="default: MAGNETLINE_API_HOST or 127.0.0.1")
     api.add_argument("--port", type=int, help="default: MAGNETLINE_API_PORT or 8000")
     api.add_argument("--dsn", help="database; default MAGNETLINE_DSN, else the embedded one")
+    api.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     api.set_defaults(handler=_api)
 
     add_keys_parser(commands)
@@ -112,10 +113,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _api(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from ingest.api import create_app
     from ingest.api.settings import ApiSettings
+    from ingest.api.workers import serve
     from ingest.embedded_db import resolve_dsn
     from ingest.migrate import apply_migrations
 
@@ -125,9 +124,7 @@ def _api(args: argparse.Namespace) -> int:
     settings = ApiSettings(**overrides)
     dsn = settings.dsn or resolve_dsn()
     apply_migrations(dsn)
-    # ingest.api.access logs every request with its key id; uvicorn's own line would repeat it.
-    uvicorn.run(create_app(settings, dsn), host=settings.host, port=settings.port,
-                log_level="info", access_log=False)  # fmt: skip
+    serve(settings, dsn, args.workers)
     return 0
 
 
