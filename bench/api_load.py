@@ -153,6 +153,16 @@ async def _measure(target: tuple[int, str], make, seconds: float, clients: int) 
             "rps": len(ms) / wall, "errors": len(errors)}  # fmt: skip
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of process ``pid`` and its children (uvicorn workers)."""
+    pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    ticks = 0
+    for one in pids:
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def _throwaway_database(server_dsn: str) -> tuple[str, str]:
     name = f"magnetline_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server_dsn, autocommit=True) as conn:
@@ -187,11 +197,11 @@ def _viewer_key(dsn: str) -> str:
 
 def _report(results: dict[str, dict[str, float]], rows: int, load_s: float) -> None:
     print(f"\n{rows / 1e6:.2f} M readings, 1,000 tags, loaded and rolled up in {load_s:.0f} s\n")
-    print("| scenario | requests | p50 ms | p99 ms | requests/s | errors |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| scenario | requests | p50 ms | p99 ms | requests/s | errors | server CPU ms/req |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, r in results.items():
         print(f"| {name} | {r['n']} | {r['p50']:.1f} | {r['p99']:.1f} | {r['rps']:.1f} |"
-              f" {r['errors']} |")  # fmt: skip
+              f" {r['errors']} | {r['cpu_ms']:.2f} |")  # fmt: skip
 
 
 def _prepare(dsn: str) -> tuple[int, dt.datetime, float]:
@@ -240,9 +250,14 @@ def main() -> int:
             server = _serve(dsn, args.port, env, args.workers)
             try:
                 for label, make in scenarios.items():
+                    cpu = _cpu_s(server.pid)
                     results[label] = asyncio.run(
                         _measure((args.port, key), make, args.seconds, args.clients)
                     )
+                    # Server CPU per request (warm-up included in both), robust to the
+                    # other load on the machine, unlike the latencies.
+                    served = results[label]["n"] * (1 + 2 / args.seconds)
+                    results[label]["cpu_ms"] = (_cpu_s(server.pid) - cpu) * 1000 / served
                     logger.info("%s: %s", label, results[label])
             finally:
                 server.terminate()
