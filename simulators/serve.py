@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import time
 from dataclasses import asdict
@@ -32,6 +33,28 @@ _log = logging.getLogger(__name__)
 MAX_WRITES_PER_ITERATION = 50_000  # keeps the loop answering SIGTERM when far behind
 SAVE_EVERY_WALL_S = 30.0
 STATS_EVERY_WALL_S = 10.0
+
+
+class _GcClock:
+    """Wall time spent in Python's garbage collector (shown in the stats log line)."""
+
+    def __init__(self) -> None:
+        self.seconds, self._start = [0.0, 0.0, 0.0], 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.seconds[info["generation"]] += time.perf_counter() - self._start
+
+    def take(self) -> list[float]:
+        """Seconds per generation since the last call."""
+        seconds, self.seconds = self.seconds, [0.0, 0.0, 0.0]
+        return seconds
+
+    def close(self) -> None:
+        gc.callbacks.remove(self._callback)
 
 
 class LiveRun:
@@ -89,9 +112,11 @@ class LiveRun:
             len(self.sim.plant.signals),
             self.cfg.speed,
         )
+        gc_clock = self._gc = _GcClock()
         try:
             await self._loop(stop)
         finally:
+            gc_clock.close()
             await self.server.stop()
             await self._save_history()
             self.truth.close(self.sim.plant)
@@ -122,8 +147,10 @@ class LiveRun:
         writes = pub.writes if pub is not None else 0
         if pub is not None:
             pub.writes = 0
-        _log.info("published %.0f values/s over %.0f s, step %d, %d steps behind",
-                  writes / wall_s, wall_s, self.sim.k, max(0, due - 1))  # fmt: skip
+        gc_s = self._gc.take()
+        _log.info("published %.0f values/s over %.0f s, step %d, %d steps behind, "
+                  "gc %.2f s (%.2f/%.2f/%.2f by generation)", writes / wall_s, wall_s,
+                  self.sim.k, max(0, due - 1), sum(gc_s), *gc_s)  # fmt: skip
 
     async def _steps(self, n: int) -> None:
         outs = [self.sim.advance() for _ in range(n)]

@@ -15,13 +15,14 @@ from datetime import datetime
 import numpy as np
 from asyncua import Server, ua
 
-from simulators.opcua.fastpath import DirectWriter
+from simulators.opcua.fastpath import DirectWriter, double_value
 
 __all__ = ["STATUS_GOOD", "Publisher"]
 
 _log = logging.getLogger(__name__)
 STATUS_GOOD = 0
 _VALUE = ua.AttributeIds.Value
+_SEVERITY_BAD = 0x80000000  # StatusCode.is_bad(): top bit set
 
 
 class Publisher:
@@ -53,17 +54,24 @@ class Publisher:
     ) -> None:
         """Write ``values[i]`` with ``status[i]`` at ``ts`` for every ``i`` where ``written``."""
         now = datetime.now(ts.tzinfo)
-        double = ua.VariantType.Double
-        codes = status.tolist()
-        for i, (value, ok) in enumerate(zip(values.tolist(), written.tolist(), strict=True)):
-            if not ok:
-                continue
-            dv = ua.DataValue(ua.Variant(value, double), self._status_code(codes[i]), ts, now)
-            if self._direct is not None:
-                await self._direct.write(i, dv)
-            else:
+        index = np.flatnonzero(written)
+        rows = zip(index.tolist(), values[index].tolist(), status[index].tolist(), strict=True)
+        if self._direct is not None:
+            await self._direct.write_many(
+                [(i, self._data_value(v, c, ts, now)) for i, v, c in rows]
+            )
+        else:
+            double = ua.VariantType.Double
+            for i, value, code in rows:
+                dv = ua.DataValue(ua.Variant(value, double), self._status_code(code), ts, now)
                 await self._aspace.write_attribute_value(self._numeric[i], _VALUE, dv)
-        self.writes += int(written.sum())
+        self.writes += len(index)
+
+    def _data_value(self, value: float, code: int, ts: datetime, now: datetime) -> ua.DataValue:
+        status = self._status[STATUS_GOOD] if code == STATUS_GOOD else self._status_code(code)
+        if code & _SEVERITY_BAD:  # published as null, as asyncua's write does (OPC UA Part 4)
+            value = None
+        return double_value(value, status, ts, now)
 
     async def publish_text(
         self, path: str, ts: datetime, value: str | bool, status: int = STATUS_GOOD

@@ -16,7 +16,7 @@ from asyncua import Server, ua
 
 from simulators.config import SimConfig
 from simulators.history import History
-from simulators.opcua import fastpath
+from simulators.opcua import fastencode, fastpath
 from simulators.opcua.address_space import build_address_space
 from simulators.opcua.history_read import PublisherHistoryStorage, datetime_from_us
 from simulators.opcua.publisher import Publisher
@@ -59,10 +59,8 @@ class SimulatorServer:
         ``before_bind`` gets the publisher once the address space exists and before the
         port opens, so that no client ever sees a variable without a value.
         """
-        if self.cfg.fast_path:
-            fastpath.install()
-        else:
-            fastpath.uninstall()
+        for part in (fastpath, fastencode):
+            (part.install if self.cfg.fast_path else part.uninstall)()
         server = Server(user_manager=PasswordUserManager(self.cfg.users))
         await server.init()
         server.set_endpoint(self.url)
@@ -86,6 +84,8 @@ class SimulatorServer:
             fast=self.cfg.fast_path,
         )
         await before_bind(self.publisher)
+        if self.cfg.fast_path:
+            fastpath.settle_heap()
         await server.start()
         self.server = server
 
