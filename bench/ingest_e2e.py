@@ -210,6 +210,17 @@ def sample_node_ids(dsn: str, count: int = 100) -> list[str]:
     return random.Random(11).sample([row[0] for row in rows], min(count, len(rows)))
 
 
+def receive_latency(log: str) -> dict[str, float]:
+    """The recorder's own source-to-receive latency lines (ingest.delivery_latency), one per
+    10 s: the median of their p50s and the largest of their p99s."""
+    found = re.findall(r"source-to-receive latency p50 ([0-9.]+) s p99 ([0-9.]+) s", log)
+    p50s = sorted(float(p50) for p50, _ in found)
+    return {
+        "receive_latency_p50_s": p50s[len(p50s) // 2] if p50s else float("nan"),
+        "receive_latency_p99_s": max((float(p99) for _, p99 in found), default=float("nan")),
+    }
+
+
 def quantile(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
         return float("nan")
@@ -306,8 +317,10 @@ def measure_rate(
         sim_cpu_before = cpu_seconds(sim.pid)
         start = dt.datetime.now(dt.UTC)
         probe.measuring = True
+        log_start = (work / "ingest.log").stat().st_size
         time.sleep(args.seconds)
         probe.measuring = False
+        log_window = (work / "ingest.log").read_bytes()[log_start:].decode(errors="replace")
         after, cpu_after, t_after = scrape(metrics_port), cpu_seconds(ingest.pid), time.time()
         sim_cpu = cpu_seconds(sim.pid) - sim_cpu_before
         load = os.getloadavg()[0]
@@ -340,6 +353,7 @@ def measure_rate(
         "cpu_us_per_value": (cpu_after - cpu_before) / max(rows, 1) * 1e6,
         "latency_p50_s": after.get('magnetline_ingest_commit_latency_seconds{quantile="0.5"}'),
         "latency_p99_s": after.get('magnetline_ingest_commit_latency_seconds{quantile="0.99"}'),
+        **receive_latency(log_window),
         "server_latency_p50_s": quantile(server_latency, 0.5),
         "server_latency_p99_s": quantile(server_latency, 0.99),
         "server_latency_mean_s": statistics.fmean(server_latency) if server_latency else 0.0,
@@ -413,7 +427,9 @@ def main() -> None:
             f"{result['server_published_per_s']:.0f}/s, received {result['received_per_s']:.0f}/s, "
             f"stored {result['stored_per_s']:.0f}/s; ingest CPU "
             f"{result['cpu_us_per_value']:.1f} µs/value; latency p50 "
-            f"{result['latency_p50_s']:.3f} s p99 {result['latency_p99_s']:.3f} s (server's part: "
+            f"{result['latency_p50_s']:.3f} s p99 {result['latency_p99_s']:.3f} s (of which before "
+            f"receipt: p50 {result['receive_latency_p50_s']:.3f} s p99 "
+            f"{result['receive_latency_p99_s']:.3f} s; bare client on 100 tags: "
             f"p50 {result['server_latency_p50_s']:.3f} s p99 {result['server_latency_p99_s']:.3f} s"
             f" mean {result['server_latency_mean_s']:.3f} s"
             f" min {result['server_latency_min_s']:.3f} s); simulator CPU "

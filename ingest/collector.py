@@ -23,6 +23,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from ingest.buffer import RowBuffer
 from ingest.connection import SESSION_ERRORS, connect_with_retry, disconnect_quietly
+from ingest.delivery_latency import DeliveryLatency
 from ingest.discovery import TagInfo
 from ingest.errors import OpcUaError
 from ingest.events import event_row, subscribe_events
@@ -90,6 +91,7 @@ class EndpointCollector:
             endpoint.label, pool, buffer, dt.timedelta(seconds=endpoint.backfill_overlap_s)
         )
         self._quarantine = Quarantine(endpoint.label, endpoint.quarantine_retry_s)
+        self._delivery = DeliveryLatency(endpoint.label)
         self._backfill: asyncio.Task | None = None
         self.status = CollectorState()
 
@@ -245,6 +247,7 @@ class EndpointCollector:
                 await self._record_event(event)
             if self._quarantine.due():
                 await self._retry_quarantined(client, subscription)
+            self._delivery.log_if_due()
             if self._rebrowse_due(loop.time() - last_browse):
                 await self._add_new_tags(client, subscription)
                 last_browse = loop.time()
@@ -257,6 +260,7 @@ class EndpointCollector:
         rows, handles = data_change_rows(notification, self._handle_ids, received)
         if not rows:
             return
+        self._delivery.note(rows, received)
         if self._lot_handles:
             await self._record_lots(handles, rows)
         await self._hand_over(rows)
