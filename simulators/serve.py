@@ -33,6 +33,7 @@ _log = logging.getLogger(__name__)
 MAX_WRITES_PER_ITERATION = 50_000  # keeps the loop answering SIGTERM when far behind
 SAVE_EVERY_WALL_S = 30.0
 STATS_EVERY_WALL_S = 10.0
+MAX_START_LAG_S = 30.0  # a longer gap between t0 and the loop start is caught up no further
 
 
 class _GcClock:
@@ -122,7 +123,11 @@ class LiveRun:
             self.truth.close(self.sim.plant)
 
     async def _loop(self, stop: asyncio.Event) -> None:
-        start = last_save = last_stats = time.monotonic()
+        last_save = last_stats = time.monotonic()
+        # Step k is due when the wall clock reaches t0 + k·step/speed, counted from t0 (the
+        # clock when the server started publishing), not from now: the time the server
+        # took to bind would otherwise lag every source timestamp behind the wall clock.
+        start = last_save - min(max(0.0, time.time() - self.sim.t0_us / 1e6), MAX_START_LAG_S)
         steps_per_wall_s = self.cfg.speed / self.cfg.step_s
         while not stop.is_set():
             delay = start + (self.sim.k + 1) / steps_per_wall_s - time.monotonic()

@@ -189,12 +189,12 @@ class DirectWriter:
         """
         if dv.StatusCode.is_bad():
             dv = ua.DataValue(_NULL, dv.StatusCode, dv.SourceTimestamp, dv.ServerTimestamp)
-        await self.write_many([(index, dv)])
+        await self.write_many([index], [dv])
 
-    async def write_many(self, items: list[tuple[int, ua.DataValue]]) -> None:
-        """``write`` for each ``(index, dv)`` in order; a Bad ``dv`` must already be null."""
+    async def write_many(self, indices: list[int], dvs: list[ua.DataValue]) -> None:
+        """``write`` of ``dvs[j]`` to variable ``indices[j]`` in order; a Bad one already null."""
         attrs, inline = self._attrs, _datachange_callback
-        for index, dv in items:
+        for index, dv in zip(indices, dvs, strict=True):
             attval = attrs[index]
             attval.value = dv
             callbacks = attval.datachange_callbacks

@@ -55,14 +55,14 @@ class Publisher:
         """Write ``values[i]`` with ``status[i]`` at ``ts`` for every ``i`` where ``written``."""
         now = datetime.now(ts.tzinfo)
         index = np.flatnonzero(written)
-        rows = zip(index.tolist(), values[index].tolist(), status[index].tolist(), strict=True)
+        indices, codes = index.tolist(), status[index].tolist()
         if self._direct is not None:
-            await self._direct.write_many(
-                [(i, self._data_value(v, c, ts, now)) for i, v, c in rows]
-            )
+            make = self._data_value
+            dvs = [make(v, c, ts, now) for v, c in zip(values[index].tolist(), codes, strict=True)]
+            await self._direct.write_many(indices, dvs)
         else:
             double = ua.VariantType.Double
-            for i, value, code in rows:
+            for i, value, code in zip(indices, values[index].tolist(), codes, strict=True):
                 dv = ua.DataValue(ua.Variant(value, double), self._status_code(code), ts, now)
                 await self._aspace.write_attribute_value(self._numeric[i], _VALUE, dv)
         self.writes += len(index)

@@ -83,9 +83,9 @@ class SimulatorServer:
             self.text_paths,
             fast=self.cfg.fast_path,
         )
-        await before_bind(self.publisher)
         if self.cfg.fast_path:
-            fastpath.settle_heap()
+            fastpath.settle_heap()  # before the first values: a full collection takes ~1 s
+        await before_bind(self.publisher)
         await server.start()
         self.server = server
 
