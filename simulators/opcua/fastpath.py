@@ -44,6 +44,7 @@ constructors (``Variant.__post_init__`` type checks), ~4x cheaper, equal to the 
 from __future__ import annotations
 
 import gc
+import logging
 from datetime import datetime
 
 from asyncua import ua
@@ -51,6 +52,7 @@ from asyncua.server import monitored_item_service as _mis
 
 __all__ = ["DirectWriter", "double_value", "install", "installed", "settle_heap", "uninstall"]
 
+_log = logging.getLogger(__name__)
 _ORIGINALS = (
     _mis.MonitoredItemValues.set_current_datavalue,
     _mis.MonitoredItemService.datachange_callback,
@@ -201,8 +203,11 @@ class DirectWriter:
             if not callbacks:
                 continue
             for handle, callback in list(callbacks.items()):
-                if getattr(callback, "__func__", None) is inline and _notify_inline(
-                    callback.__self__, handle, dv
-                ):
-                    continue
-                await callback(handle, dv)
+                try:
+                    if getattr(callback, "__func__", None) is inline and _notify_inline(
+                        callback.__self__, handle, dv
+                    ):
+                        continue
+                    await callback(handle, dv)
+                except Exception:  # as asyncua's write: one item's failure stops no other
+                    _log.exception("data-change callback %s of handle %s failed", callback, handle)
