@@ -8,9 +8,10 @@ before the watermark come from the roll-up (through the cache of final buckets, 
 ``bucket_cache.py``) and the rest from ``reading``.
 
 A request cuts its buckets at the watermark read last (the cache remembers it) and reads
-the current watermark in the same statement as its raw buckets: one round trip where it
-took two. When the watermark has moved (about once a minute, when the roll-up job runs),
-the answer is made again at the new one, so no answer is cut at a stale watermark.
+the current watermark and its tags in the same statement as its raw buckets: one round
+trip where it took three. When the watermark has moved (about once a minute, when the
+roll-up job runs), the answer is made again at the new one, so no answer is cut at a
+stale watermark.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Summary:
     # brackets), in time order: the route writes them out with one join
     buckets: dict[int, list[bytes]]
     sources: list[str]  # "rollup_1h", "rollup_1m", "raw", in time order
+    tags: dict[int, bytes]  # tag id -> its TagRef as JSON, for the tags that exist
 
 
 def _fits(start: dt.datetime, width: dt.timedelta, level_width: dt.timedelta) -> bool:
@@ -76,14 +78,14 @@ async def summarize(
     conn: AsyncConnection, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
     width: dt.timedelta, good_only: bool, functions: set[str], cache: FinalBuckets,
 ) -> Summary:  # fmt: skip
-    """Each tag's buckets as JSON parts: time, the functions (count: count_good, count_all)."""
+    """Each tag's buckets as JSON parts: time, the functions (count: count_good, count_all);
+    and the tags' references (ids that are no tag have none: the caller says so)."""
     ask = _Ask(tag_ids, window, width, bucket_keys(functions))
     level = rollup_level(window[0], width, good_only, functions)
     if level is None:
-        parts = _parts(tag_ids)
-        rows = await repository.raw_aggregates(conn, tag_ids, window, width, good_only, ask.keys)
-        _collect(parts, rows)
-        return Summary(buckets=parts, sources=["raw"])
+        query = repository.raw_aggregates(None, tag_ids, window, width, good_only, ask.keys)
+        _, rows = repository.watermark_and_rows(await repository.fetch(conn, query))
+        return _summary(_collected(tag_ids, []), rows, ["raw"])
     if level not in cache.watermarks:
         cache.watermarks[level] = await repository.rollup_watermark(conn, level)
     assumed = cache.watermarks[level]
@@ -105,19 +107,13 @@ async def _rollup_and_raw(
     whether ``state`` still held."""
     start, end = ask.window
     split = start if state is None else split_point(ask.window, ask.width, state[0])
-    parts = _parts(ask.tag_ids)
-    sources = []
+    final = _collected(ask.tag_ids, [])
     if split > start:
-        for tag_id, arrays in (await _final(conn, level, state, split, ask, cache)).items():
-            parts[tag_id] += arrays
-        sources.append(f"rollup_{level}")
-    seen, rows = await repository.raw_aggregates_and_watermark(
-        conn, level, ask.tag_ids, (split, end), ask.width, ask.keys
-    )
-    _collect(parts, rows)
-    if split < end:
-        sources.append("raw")
-    return Summary(buckets=parts, sources=sources), seen
+        final = await _final(conn, level, state, split, ask, cache)
+    query = repository.raw_aggregates(level, ask.tag_ids, (split, end), ask.width, True, ask.keys)
+    seen, rows = repository.watermark_and_rows(await repository.fetch(conn, query))
+    sources = [f"rollup_{level}"] * (split > start) + ["raw"] * (split < end)
+    return _summary(final, rows, sources), seen
 
 
 async def _final(
@@ -128,13 +124,21 @@ async def _final(
     key = (level, tuple(ask.tag_ids), ask.window[0], split, ask.width, ask.keys, state[1])
     final = cache.get(key)
     if final is None:
-        final = _parts(ask.tag_ids)
         window = (ask.window[0], split)
-        _collect(final, await repository.rollup_aggregates(
-            conn, level, ask.tag_ids, window, ask.width, ask.keys
-        ))  # fmt: skip
+        query = repository.rollup_aggregates(level, ask.tag_ids, window, ask.width, ask.keys)
+        final = _collected(ask.tag_ids, await repository.fetch(conn, query))
         cache.put(key, final)
     return final
+
+
+def _summary(
+    final: dict[int, list[bytes]], rows: list[dict[str, Any]], sources: list[str]
+) -> Summary:
+    """The final buckets followed by each tag's raw ones (the rows of raw_aggregates)."""
+    parts = {tag_id: list(arrays) for tag_id, arrays in final.items()}
+    _collect(parts, [row for row in rows if row["buckets"] is not None])
+    tags = {row["tag_id"]: row["tag"] for row in rows}
+    return Summary(buckets=parts, sources=sources, tags=tags)
 
 
 def bucket_keys(functions: set[str]) -> tuple[str, ...]:
@@ -143,8 +147,10 @@ def bucket_keys(functions: set[str]) -> tuple[str, ...]:
     return ("time", *keys, *(("count_good", "count_all") if "count" in functions else ()))
 
 
-def _parts(tag_ids: list[int]) -> dict[int, list[bytes]]:
-    return {tag_id: [] for tag_id in tag_ids}
+def _collected(tag_ids: list[int], rows: list[dict[str, Any]]) -> dict[int, list[bytes]]:
+    parts: dict[int, list[bytes]] = {tag_id: [] for tag_id in tag_ids}
+    _collect(parts, rows)
+    return parts
 
 
 def _collect(parts: dict[int, list[bytes]], rows: list[dict[str, Any]]) -> None:

@@ -120,3 +120,14 @@ def test_a_moved_watermark_is_followed_at_once(db_dsn: str) -> None:
     assert body["sources"] == ["rollup_1m", "raw"]
     # The first half hour from the (changed) roll-up, the rest from raw readings.
     assert_allclose(after, [before[0] + 60, *before[1:]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("good_only", ["true", "false"])
+def test_unknown_tags_among_known_ones_are_a_404(
+    client: TestClient, tag_ids: dict[str, int], good_only: str
+) -> None:
+    """Tags are looked up with the buckets: an unknown id still gets a 404 that names it."""
+    params = window(T0, T0 + HOUR, tag_id=[tag_ids[TEMP], 99998], good_only=good_only)
+    response = client.get("/api/v1/aggregates", params=params)
+    assert response.status_code == 404
+    assert error_of(response)["message"] == "no tag with id 99998"

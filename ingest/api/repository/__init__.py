@@ -1,12 +1,14 @@
 """All SQL the API runs, in one package; routes call these and never write SQL."""
 
 from ingest.api.repository.aggregates import (
+    Query,
+    fetch,
     plot_summary,
     point_statuses,
     raw_aggregates,
-    raw_aggregates_and_watermark,
     rollup_aggregates,
     rollup_watermark,
+    watermark_and_rows,
 )
 from ingest.api.repository.readings import (
     export_csv,
@@ -29,11 +31,13 @@ from ingest.api.repository.tags import (
 )
 
 __all__ = [
+    "Query",
     "asset_rows",
     "database_now",
     "database_status",
     "events",
     "export_csv",
+    "fetch",
     "find_tag",
     "gaps",
     "ingest_health",
@@ -47,7 +51,6 @@ __all__ = [
     "plot_summary",
     "point_statuses",
     "raw_aggregates",
-    "raw_aggregates_and_watermark",
     "readings",
     "rollup_aggregates",
     "rollup_state",
@@ -55,4 +58,5 @@ __all__ = [
     "state_seconds",
     "state_tags",
     "tags_by_id",
+    "watermark_and_rows",
 ]

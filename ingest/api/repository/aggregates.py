@@ -15,19 +15,31 @@ from typing import Any
 from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
-from ingest.api.repository.json_sql import as_bytes, json_float, json_int, json_object, json_time
+from ingest.api.repository.json_sql import (
+    as_bytes,
+    json_float,
+    json_int,
+    json_object,
+    json_string,
+    json_time,
+)
 
 __all__ = [
+    "Query",
+    "fetch",
     "plot_summary",
     "point_statuses",
     "raw_aggregates",
-    "raw_aggregates_and_watermark",
     "rollup_aggregates",
     "rollup_watermark",
+    "watermark_and_rows",
 ]
 
 GOOD = "status_code < 1073741824 AND value IS NOT NULL AND value <> 'NaN'::float8"
 USABLE = "value IS NOT NULL AND value <> 'NaN'::float8"
+
+# A statement and its parameters (run with :func:`fetch`).
+Query = tuple[str, dict[str, Any]]
 
 _ROLLUP_TABLES = {"1m": "reading_1m", "1h": "reading_1h"}
 _LEVEL_WIDTHS = {"1m": dt.timedelta(minutes=1), "1h": dt.timedelta(hours=1)}
@@ -79,67 +91,78 @@ def _raw_sql(good_only: bool, keys: tuple[str, ...]) -> str:
     )
 
 
-async def raw_aggregates(
-    conn: AsyncConnection, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
+def raw_aggregates(
+    level: str | None, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
     width: dt.timedelta, good_only: bool, keys: tuple[str, ...],
-) -> list[dict[str, Any]]:  # fmt: skip
-    """Per tag, its buckets' avg, min, max, first, last of the values, counts good and all."""
-    return await _all(conn, _raw_sql(good_only, keys), _params(window, width, ids=tag_ids))
+) -> Query:  # fmt: skip
+    """Per asked tag that exists: its reference (``tag``, TagRef's JSON object) and its
+    buckets' avg, min, max, first, last of the values, counts good and all (``buckets``,
+    None when it has none in the window); every row also carries the ``level`` roll-up's
+    watermark (``complete_until``, ``updated_at``; NULL without a level or a roll-up).
 
-
-async def raw_aggregates_and_watermark(
-    conn: AsyncConnection, level: str, tag_ids: list[int],
-    window: tuple[dt.datetime, dt.datetime], width: dt.timedelta, keys: tuple[str, ...],
-) -> tuple[tuple[dt.datetime, dt.datetime] | None, list[dict[str, Any]]]:  # fmt: skip
-    """Good-only :func:`raw_aggregates` and :func:`rollup_watermark` in one statement.
-
-    One round trip instead of two for a request whose split point the caller took from the
-    watermark it saw last; the watermark returned says whether that still holds.
+    One statement, so one round trip: the caller cuts its buckets at the watermark it saw
+    last, and the one read here says whether that still holds.
     """
-    rows = await _all(
-        conn,
-        "SELECT s.complete_until, s.updated_at, b.tag_id, b.buckets FROM (SELECT"
-        " max(complete_until) AS complete_until, max(updated_at) AS updated_at"
-        " FROM rollup_state WHERE level = %(level)s) s"
-        f" LEFT JOIN ({_raw_sql(True, keys)}) b ON true",
+    return (
+        f"SELECT s.complete_until, s.updated_at, t.tag_id, {as_bytes(_TAG_REF)} AS tag,"
+        " b.buckets FROM (SELECT max(complete_until) AS complete_until,"
+        " max(updated_at) AS updated_at FROM rollup_state WHERE level = %(level)s) s"
+        " LEFT JOIN tag t ON t.tag_id = ANY(%(ids)s)"
+        f" LEFT JOIN ({_raw_sql(good_only, keys)}) b ON b.tag_id = t.tag_id",
         _params(window, width, ids=tag_ids, level=level),
     )
+
+
+# The fields of schemas.TagRef, in its order.
+_TAG_REF = json_object(
+    {
+        "tag_id": json_int("t.tag_id"),
+        "tag_key": json_string("t.tag_key"),
+        "name": json_string("t.name"),
+        "unit": json_string("t.unit"),
+        "data_type": json_string("t.data_type"),
+    }
+)
+
+
+def watermark_and_rows(
+    rows: list[dict[str, Any]],
+) -> tuple[tuple[dt.datetime, dt.datetime] | None, list[dict[str, Any]]]:
+    """The rows of :func:`raw_aggregates` as (watermark or None, rows of existing tags)."""
     state = rows[0]["complete_until"], rows[0]["updated_at"]
     return (None if state[1] is None else state), [r for r in rows if r["tag_id"] is not None]
 
 
-async def rollup_aggregates(
-    conn: AsyncConnection, level: str, tag_ids: list[int],
-    window: tuple[dt.datetime, dt.datetime], width: dt.timedelta, keys: tuple[str, ...],
-) -> list[dict[str, Any]]:  # fmt: skip
+def rollup_aggregates(
+    level: str, tag_ids: list[int], window: tuple[dt.datetime, dt.datetime],
+    width: dt.timedelta, keys: tuple[str, ...],
+) -> Query:  # fmt: skip
     """The same summaries (without ``first``) from the ``level`` roll-up, re-bucketed when
     the buckets are wider than the level's (the caller aligns them on the level's)."""
     table = _ROLLUP_TABLES[level]
+    params = _params(window, width, ids=tag_ids)
     if width == _LEVEL_WIDTHS[level]:
-        return await _all(
-            conn,
-            _json_by_tag(
-                "SELECT tag_id, bucket AS time, avg, min, max, NULL::float8 AS first, last,"
-                f" count_good, count_all FROM {table} WHERE tag_id = ANY(%(ids)s)"
-                " AND bucket >= %(start)s AND bucket < %(end)s",
-                keys,
-            ),
-            _params(window, width, ids=tag_ids),
-        )
-    return await _all(
-        conn,
-        _json_by_tag(
-            "SELECT tag_id, time_bucket(%(width)s, bucket, origin => %(origin)s) AS time,"
-            " sum(avg * count_good) / nullif(sum(count_good), 0) AS avg, min(min) AS min,"
-            " max(max) AS max, NULL::float8 AS first,"
-            " last(last, bucket) FILTER (WHERE count_good > 0) AS last,"
-            " sum(count_good)::bigint AS count_good, sum(count_all)::bigint AS count_all"
-            f" FROM {table} WHERE tag_id = ANY(%(ids)s) AND bucket >= %(start)s"
-            " AND bucket < %(end)s GROUP BY 1, 2",
+        return _json_by_tag(
+            "SELECT tag_id, bucket AS time, avg, min, max, NULL::float8 AS first, last,"
+            f" count_good, count_all FROM {table} WHERE tag_id = ANY(%(ids)s)"
+            " AND bucket >= %(start)s AND bucket < %(end)s",
             keys,
-        ),
-        _params(window, width, ids=tag_ids),
-    )
+        ), params
+    return _json_by_tag(
+        "SELECT tag_id, time_bucket(%(width)s, bucket, origin => %(origin)s) AS time,"
+        " sum(avg * count_good) / nullif(sum(count_good), 0) AS avg, min(min) AS min,"
+        " max(max) AS max, NULL::float8 AS first,"
+        " last(last, bucket) FILTER (WHERE count_good > 0) AS last,"
+        " sum(count_good)::bigint AS count_good, sum(count_all)::bigint AS count_all"
+        f" FROM {table} WHERE tag_id = ANY(%(ids)s) AND bucket >= %(start)s"
+        " AND bucket < %(end)s GROUP BY 1, 2",
+        keys,
+    ), params
+
+
+async def fetch(conn: AsyncConnection, query: Query) -> list[dict[str, Any]]:
+    """The rows of a query built here."""
+    return await _all(conn, *query)
 
 
 async def rollup_watermark(
