@@ -214,8 +214,8 @@ def _plan_rows(
         calibrated = set(cal.calibrated_names())
         quality = {n: cal.parameters[n] for n in QUALITY_PARAMETERS if n in calibrated}
         params = params.with_entries(quality)
-    # the planning scenario; a grade given in the settings is the line's target there too
-    scenario = Scenario(target_grade=job.grade) if job.grade else Scenario()
+    # both routes are planned against the grade the line sorts to (set, or inferred)
+    scenario = Scenario(target_grade=cal.grade)
     result = simulate(params, scenario, rng, job.samples)
     inputs = {
         "parameter_set": params.name,

@@ -71,6 +71,13 @@ def count(dsn: str, sql: str) -> int:
         return conn.execute(sql).fetchone()[0]
 
 
+def recorded_days(dsn: str) -> float:
+    """Span of the numeric readings recorded so far [d] (0 before the first)."""
+    return float(
+        count(dsn, "SELECT coalesce(extract(epoch FROM max(time) - min(time)), 0) FROM reading")
+    ) / 86400.0
+
+
 def magnetized_lots(dsn: str) -> int:
     """Magnetized lots recorded: calibration needs at least one."""
     return count(dsn, "SELECT count(*) FROM lot WHERE properties->>'kind' = 'magnetized'")

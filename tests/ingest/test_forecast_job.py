@@ -22,7 +22,7 @@ from ingest.forecast_job import (
 from ingest.service import run_service
 from ingest.settings import ForecastSettings, load
 from tests.ingest.tiny_plant import settings_for
-from tests.recorded_line import Recording, count, magnetized_lots, recorded_line
+from tests.recorded_line import Recording, count, magnetized_lots, recorded_days, recorded_line
 from twin import METRICS, MODEL_VERSION
 from twin.calibration import calibrate, load_database
 
@@ -37,7 +37,9 @@ def recording(tmp_path_factory, module_db_dsn: str) -> Iterator[Recording]:
         module_db_dsn,
         speed=3600,
         step_s=60,
-        until=lambda: magnetized_lots(module_db_dsn) >= 1,
+        # the job waits for min_days of data: a loaded machine may record a lot sooner
+        until=lambda: magnetized_lots(module_db_dsn) >= 1
+        and recorded_days(module_db_dsn) > _JOB.min_days + 0.02,
     ) as rec:
         yield rec
 
@@ -90,6 +92,9 @@ async def test_a_run_stores_the_calibrated_line_and_both_plans(clean, endpoint) 
     for route in PLAN_ROUTES:
         plan = [row for row in rows if row["scenario"] == "plan" and row["route"] == route]
         assert {row["metric"] for row in plan} == set(METRICS)
+        # both routes are planned against the grade the recorded line sorts to
+        line_grade = line[0]["inputs"]["grade"]
+        assert {row["inputs"]["scenario"]["target_grade"] for row in plan} == {line_grade}
 
 
 async def test_inputs_name_the_data_and_the_calibrated_values(clean, endpoint) -> None:
@@ -128,7 +133,7 @@ async def test_too_little_data_is_a_note_and_writes_nothing(clean, endpoint, cap
 async def test_a_window_without_magnetized_lots_writes_nothing(clean, endpoint, caplog) -> None:
     """A window too short for calibration (no finished lots in it) is skipped, no rows."""
     counters = ForecastCounters()
-    job = ForecastSettings(window_days=0.1, min_days=0.05)
+    job = ForecastSettings(window_days=0.001, min_days=0.0005)  # two model steps
     assert await forecast_once(clean, job, endpoint, counters) == 0
     assert _predictions(clean) == []
     assert counters.skipped == 1 and "calibration needs" in caplog.text
