@@ -234,7 +234,7 @@ def _report(args: argparse.Namespace, n_tags: int, log: str, result: dict) -> st
             f"fast_path={not args.no_fast_path} offered={n_tags * args.speed / args.step:.0f}/s "
             f"server_published={published[-3:]}/s server_gc_per_10s={gc_s[-3:]} "
             f"client_received={result['changes_per_s']:.0f}/s "
-            f"client_cpu={result.get('client_cpu', float('nan')):.0%}")  # fmt: skip
+            f"client_cpu={result.get('client_cpu', float('nan')):.1%}")  # fmt: skip
     if srv:
         line += f" write_to_client_p50/p99={srv[0]:.3f}/{srv[1]:.3f}s"
     if src and args.speed == 1:  # source time is wall time only at speed 1
