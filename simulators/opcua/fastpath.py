@@ -175,26 +175,16 @@ def double_value(
     return dv
 
 
-_NULL = ua.Variant(None, ua.VariantType.Null)
-
-
 class DirectWriter:
     """Writes ``DataValue`` s straight into the value attributes of fixed variables."""
 
     def __init__(self, aspace, node_ids: list[ua.NodeId]) -> None:
         self._attrs = [aspace._nodes[nid].attributes[ua.AttributeIds.Value] for nid in node_ids]
 
-    async def write(self, index: int, dv: ua.DataValue) -> None:
-        """Store ``dv`` as variable ``index``'s value and notify its monitored items.
-
-        As the OPC UA spec asks, a value with a Bad status is published as null.
-        """
-        if dv.StatusCode.is_bad():
-            dv = ua.DataValue(_NULL, dv.StatusCode, dv.SourceTimestamp, dv.ServerTimestamp)
-        await self.write_many([index], [dv])
-
     async def write_many(self, indices: list[int], dvs: list[ua.DataValue]) -> None:
-        """``write`` of ``dvs[j]`` to variable ``indices[j]`` in order; a Bad one already null."""
+        """Store ``dvs[j]`` as variable ``indices[j]``'s value, in order, and notify its
+        monitored items. A ``DataValue`` with a Bad status must come with a null value, as
+        the OPC UA spec asks and asyncua's write does (``Publisher`` builds it so)."""
         attrs, inline = self._attrs, _datachange_callback
         for index, dv in zip(indices, dvs, strict=True):
             attval = attrs[index]

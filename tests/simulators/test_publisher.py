@@ -124,3 +124,14 @@ async def test_inline_notifications_follow_asyncua_semantics() -> None:
     assert plain[4][1] == STATUS_UNCERTAIN  # a change of status alone is a change
     assert [v for v, _, _ in burst] == [1.5, 2.7, 2.7, "nan"]  # queue of 2: last two per burst
     assert (2.7, 0, 3) in deadband and (1.5, 0, 2) not in deadband
+
+
+def test_double_value_equals_the_dataclass_built_one() -> None:
+    """``double_value`` gives what asyncua's constructors give, null variant for None."""
+    ts = datetime(2026, 1, 1, tzinfo=UTC)
+    status = ua.StatusCode(STATUS_UNCERTAIN)
+    built = fastpath.double_value(2.5, status, ts, ts)
+    assert built == ua.DataValue(ua.Variant(2.5, ua.VariantType.Double), status, ts, ts)
+    assert built.Encoding == 0 and built.SourcePicoseconds is None
+    null = fastpath.double_value(None, status, ts, ts)
+    assert null == ua.DataValue(ua.Variant(None, ua.VariantType.Null), status, ts, ts)
