@@ -68,6 +68,17 @@ def run_case(index: int, args) -> dict:
     return record
 
 
+def print_case(record: dict) -> None:
+    for metric, q in record["forecast"].items():
+        t = record["truth"][metric]
+        inside = q["p10"] <= t <= q["p90"]
+        print(
+            f"  {metric:<26} truth {t:10.4f}  twin {q['p10']:10.4f} {q['p50']:10.4f} "
+            f"{q['p90']:10.4f} {'in' if inside else 'OUT'}",
+            flush=True,
+        )
+
+
 def print_summary(records: list[dict]) -> None:
     results = [
         CaseResult(**{k: v for k, v in r.items() if k not in ("hidden", "seconds")})
@@ -102,13 +113,8 @@ def main(argv=None) -> int:
         for future in futures:
             r = future.result()
             records.append(r)
-            q, t = r["forecast"]["good_magnets_kg_per_day"], r["truth"]["good_magnets_kg_per_day"]
-            print(
-                f"{r['case']} {r['profile']:<8} {r['grade']} good magnets/d truth {t:7.0f} "
-                f"twin {q['p10']:7.0f} {q['p50']:7.0f} {q['p90']:7.0f} "
-                f"{'in ' if q['p10'] <= t <= q['p90'] else 'OUT'}  ({r['seconds']:.0f} s)",
-                flush=True,
-            )
+            print(f"{r['case']} {r['profile']:<8} {r['grade']} ({r['seconds']:.0f} s)", flush=True)
+            print_case(r)
             Path(args.out).write_text(json.dumps(records, indent=1))
     print_summary(records)
     return 0

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from ingest_e2e import drop_database, throwaway_database  # noqa: E402
+from validate_calibration import print_case, print_summary  # noqa: E402
 
 from ingest.embedded_db import free_port, resolve_dsn  # noqa: E402
 from simulators.profiles import get_profile  # noqa: E402
@@ -140,13 +141,8 @@ def main(argv=None) -> int:
         record = run_case(index, args, server_dsn)
         records.append(record)
         Path(args.out).write_text(json.dumps(records, indent=1))
-        for metric, q in record["forecast"].items():
-            t = record["truth"][metric]
-            print(
-                f"  {metric:<26} truth {t:10.4f}  twin {q['p10']:10.4f} {q['p50']:10.4f} "
-                f"{q['p90']:10.4f} {'in' if q['p10'] <= t <= q['p90'] else 'OUT'}",
-                flush=True,
-            )
+        print_case(record)
+    print_summary(records)
     return 0
 
 

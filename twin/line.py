@@ -101,6 +101,17 @@ def _stack(stages, attr, n, default=None):
     return np.stack(rows)
 
 
+#: Stands for "no limit" where infinity would turn into NaN (times a zero up-time share).
+_UNLIMITED_KG_PER_DAY = 1e30
+
+
+def _input_capacity(output_capacity, yield_):
+    """What a stage can take in a day [kg/d]: its output capacity over its yield; a stage
+    that keeps nothing (yield 0, e.g. no part meets the grade) is no limit on its input."""
+    unlimited = np.full(np.shape(output_capacity), _UNLIMITED_KG_PER_DAY)
+    return np.divide(output_capacity, yield_, out=unlimited, where=yield_ > 0)
+
+
 def _column(stages, attr):
     return np.array([getattr(st, attr) for st in stages], dtype=float)[:, None]
 
@@ -172,7 +183,7 @@ class _Line:
     def __init__(self, stages, feed, horizon, rng, streams):
         n = feed.shape[0]
         self.stages, self.feed, self.horizon = stages, feed, horizon
-        self.capacity = np.minimum(_stack(stages, "capacity_kg_per_day", n), 1e30)
+        self.capacity = np.minimum(_stack(stages, "capacity_kg_per_day", n), _UNLIMITED_KG_PER_DAY)
         self.y_mature = self.y = _stack(stages, "yield_mature", n)
         learns = _column(stages, "learns")
         self.y_initial = np.where(learns > 0, _stack(stages, "yield_initial", n, 1.0), self.y)
@@ -190,7 +201,7 @@ class _Line:
         self.blocks, self.finished = np.zeros(n), np.zeros(n)
         self.snap_days = _snapshot_days(horizon)
         self.snaps, self.k = np.zeros((2, self.snap_days.size, n)), 0
-        self.base = self.learned = self.capacity / self.y
+        self.base = self.learned = _input_capacity(self.capacity, self.y)
 
     def plan(self, commission, schedule, learning, stops):
         """Set the commissioning ramp, scenario schedule, learning and export stops."""
@@ -210,7 +221,7 @@ class _Line:
             progress = 1.0 - learning_gap(self.blocks, ref_kg, ratio)
             self.y = self.y_initial + (self.y_mature - self.y_initial) * progress
             young = 1.0 + self.learns * ((cap0 - 1.0) * (1.0 - progress))
-            self.learned = self.capacity / self.y * young
+            self.learned = _input_capacity(self.capacity, self.y) * young
         if ramping or relearn:
             installed = np.minimum(start + (1.0 - start) * t / ramp_days, 1.0) * self.schedule[t]
             np.multiply(self.ramps, installed - 1.0, out=self.factor)

@@ -11,11 +11,14 @@ Process settings the data measure (powder size and oxygen, aligning field, soak
 temperature and time, magnetizing field) enter at their measured means. What the data show
 but the physics does not explain (the level and spread of Br and Hcj, the cascade's purity)
 is taken up by a closure parameter fitted so that the twin reproduces the measurement:
-``nonmagnetic_base`` (Br level), ``br_cv`` (Br spread), ``alpha_ref`` (Hcj level),
-``hcj_cv`` (Hcj spread), ``remagnetized_share`` (parts that miss the grade for want of
-field, the rest of the sorting loss) and ``sx_separation_factor`` (purity). Their P10/P90 are the
-fits at the measured value ∓ 1.28 of its day-to-day standard deviation, so the twin's
-quality band is as wide as the plant's own variation.
+``nonmagnetic_base`` (Br level; ``align_cos_max`` where the physics falls short even
+without a non-magnetic phase), ``br_cv`` (Br spread), ``alpha_ref`` (Hcj level),
+``furnace_temp_sd_c`` (bounded by the loads' Hcj spread: thermocouples drift), ``hcj_cv``
+(the rest of the spread, from the share of parts that pass the grade) and
+``sx_separation_factor`` (purity). The rework share is 0: each part is magnetized once.
+The P10/P90 of the level closures are the fits at the measured value ∓ 1.28 of its
+day-to-day standard deviation, so the twin's quality band is as wide as the plant's own
+variation.
 """
 
 from __future__ import annotations
@@ -142,116 +145,102 @@ def _effective_furnace_spread(params, q, hcj_spread, out):
     v = nominal_values(params, 1)
     v["hcj_cv"] = np.zeros(1)
     if float(q(v)["hcj_part_sd_ka_per_m"][0]) <= hcj_spread:
-        return params, out
+        return params
     measured = params["furnace_temp_sd_c"]["value"]
-    grid = np.linspace(0.0, measured, 401)
     zero_cv = params.with_entries({"hcj_cv": _fixed(0.0, "-", "fit")})
     sd = _fit(
-        zero_cv, "furnace_temp_sd_c", grid, lambda v: q(v)["hcj_part_sd_ka_per_m"], [hcj_spread]
+        zero_cv,
+        "furnace_temp_sd_c",
+        np.linspace(0.0, measured, 401),
+        lambda v: q(v)["hcj_part_sd_ka_per_m"],
+        [hcj_spread],
     )[0]
     out["furnace_temp_sd_c"] = _fixed(
         sd, "°C", f"effective: thermocouples read {measured:.1f}, loads' Hcj allow {sd:.1f}"
     )
-    return params.with_entries({"furnace_temp_sd_c": out["furnace_temp_sd_c"]}), out
+    return params.with_entries({"furnace_temp_sd_c": out["furnace_temp_sd_c"]})
 
 
-def _spread_for_pass_share(params, q, share, out):
-    """Narrow the Hcj spread when even without rework the twin passes fewer parts than
-    the plant: the loads' measured Hcj spread includes the instrument's own noise."""
-    v = nominal_values(params, 1)
-    v["remagnetized_share"] = np.zeros(1)
-    if float(q(v)["grade_share"][0]) >= share:
-        return params, out
-    fixed = params.with_entries(
-        {"hcj_cv": _fixed(0.0, "-", "fit"), "remagnetized_share": _fixed(0.0, "-", "fit")}
-    )
-    top = params["furnace_temp_sd_c"]["value"]
+def _fit_pass_share(params, q, share, grade, out):
+    """The Hcj spread besides the furnaces' (``hcj_cv``) that gives the plant's pass share.
+
+    Br's level and spread are fitted already; what the grade test adds is Hcj against its
+    floor. When no ``hcj_cv`` reaches the share, the furnaces' spread is what moves it.
+    """
+    grid = np.linspace(0.0, 0.3, 601)
+    v = nominal_values(params, grid.size)
+    v["hcj_cv"] = grid
+    shares = q(v)["grade_share"]
+    how = f"fits the share of parts meeting {grade}: {share:.4f}"
+    if shares.min() <= share <= shares.max():
+        cv = _fit(params, "hcj_cv", grid, lambda v: q(v)["grade_share"], [share])[0]
+        out["hcj_cv"] = _fixed(cv, "-", how)
+        return params.with_entries({"hcj_cv": out["hcj_cv"]})
+    zero_cv = params.with_entries({"hcj_cv": _fixed(0.0, "-", "fit")})
     sd = _fit(
-        fixed,
+        zero_cv,
         "furnace_temp_sd_c",
-        np.linspace(0.0, top, 401),
+        np.linspace(0.0, 60.0, 601),
         lambda v: q(v)["grade_share"],
         [share],
     )[0]
-    out["hcj_cv"] = _fixed(0.0, "-", "the pass share allows no spread beyond the furnaces'")
-    out["furnace_temp_sd_c"] = _fixed(
-        sd, "°C", f"effective: the pass share {share:.4f} allows {sd:.1f}"
-    )
-    return fixed.with_entries({"furnace_temp_sd_c": out["furnace_temp_sd_c"]}), out
+    out["hcj_cv"] = _fixed(0.0, "-", "the pass share leaves no spread beyond the furnaces'")
+    out["furnace_temp_sd_c"] = _fixed(sd, "°C", f"effective: {how}")
+    return zero_cv.with_entries({"furnace_temp_sd_c": out["furnace_temp_sd_c"]})
 
 
-def _closure_entries(params: ParameterSet, est: LineEstimates, grade: str) -> dict:
-    """Fitted closure parameters (see the module docstring)."""
-    g = parse_grade(grade)
-    q = _quality(g)
-    f = est.figures
-    out = {}
-    # first the rework share (it moves Br), then the Br and Hcj levels and spreads
-    if "pass_fraction" in f:
-        share = f["pass_fraction"].value
-        params, out = _spread_for_pass_share(params, q, share, out)
-        rework = _fit(
-            params,
-            "remagnetized_share",
-            np.linspace(0.0, 0.5, 501),
-            lambda v: q(v)["grade_share"],
-            [share],
-        )[0]
-        out["remagnetized_share"] = _fixed(
-            rework, "-", f"fits the share of parts meeting {grade}: {share:.4f}"
-        )
-        params = params.with_entries({"remagnetized_share": out["remagnetized_share"]})
-    br = f["br_t"]
+def _fit_br_level(params, q, br, out):
+    """``nonmagnetic_base`` at the measured Br ∓ its day-to-day spread; where even no
+    non-magnetic phase leaves the twin short of the measured Br, the alignment ceiling
+    ``align_cos_max`` rises instead (up to perfect alignment)."""
     br_sd = br.sd if math.isfinite(br.sd) else 0.0
     targets = [br.value - Z90 * br_sd, br.value, br.value + Z90 * br_sd]
+    how = f"fits Br {br.value:.4f} T ± {br_sd:.4f} (daily)"
+    v = nominal_values(params, 1)
+    v["nonmagnetic_base"] = np.zeros(1)
+    if float(q(v)["br_t"][0]) < targets[-1]:
+        base = params.with_entries({"nonmagnetic_base": _fixed(0.0, "-", "fit")})
+        lo, mid, hi = _fit(
+            base, "align_cos_max", np.linspace(0.9, 1.0, 1001), lambda v: q(v)["br_t"], targets
+        )
+        out["nonmagnetic_base"] = _fixed(0.0, "-", "none needed: " + how)
+        out["align_cos_max"] = _uncertain(mid, lo, hi, "-", how, low=0.5, high=1.0)
+        return base.with_entries({"align_cos_max": _fixed(mid, "-", "fit")})
     lo, mid, hi = _fit(
         params, "nonmagnetic_base", np.linspace(0.0, 0.3, 601), lambda v: q(v)["br_t"], targets
     )
-    out["nonmagnetic_base"] = _uncertain(
-        mid,
-        min(lo, hi),
-        max(lo, hi),
-        "-",
-        f"fits Br {br.value:.4f} T ± {br_sd:.4f} (daily)",
-        low=0.0,
-    )
-    params = params.with_entries({"nonmagnetic_base": _fixed(mid, "-", "fit")})
+    out["nonmagnetic_base"] = _uncertain(mid, min(lo, hi), max(lo, hi), "-", how, low=0.0)
+    return params.with_entries({"nonmagnetic_base": _fixed(mid, "-", "fit")})
+
+
+def _closure_entries(params: ParameterSet, est: LineEstimates, grade: str) -> dict:
+    """Fitted closure parameters (see the module docstring), in the order they depend on
+    each other: Br level and spread, Hcj level, the furnaces' spread, the pass share."""
+    q = _quality(parse_grade(grade))
+    f = est.figures
+    out = {"remagnetized_share": _fixed(0.0, "-", "each part is magnetized once on this line")}
+    params = params.with_entries(out)
+    params = _fit_br_level(params, q, f["br_t"], out)
     if "br_part_sd_t" in f:
-        cv = _fit(
-            params,
-            "br_cv",
-            np.linspace(0.0, 0.05, 501),
-            lambda v: q(v)["br_part_sd_t"],
-            [f["br_part_sd_t"].value],
-        )[0]
-        out["br_cv"] = _fixed(cv, "-", f"fits part Br spread {f['br_part_sd_t'].value:.4f} T")
+        target = f["br_part_sd_t"].value
+        grid = np.linspace(0.0, 0.05, 501)
+        cv = _fit(params, "br_cv", grid, lambda v: q(v)["br_part_sd_t"], [target])[0]
+        out["br_cv"] = _fixed(cv, "-", f"fits part Br spread {target:.4f} T")
         params = params.with_entries({"br_cv": out["br_cv"]})
     if "hcj_ka_per_m" in f:
         hcj = f["hcj_ka_per_m"]
         # the plant sorts parts by the Hcj its loads measure: the twin's magnet must have it
-        spread = hcj.sd * math.sqrt(hcj.n) if math.isfinite(hcj.sd) else 0.0
         targets = [hcj.value - Z90 * hcj.sd, hcj.value, hcj.value + Z90 * hcj.sd]
-        lo, mid, hi = _fit(
-            params,
-            "alpha_ref",
-            np.linspace(0.05, 0.95, 901),
-            lambda v: q(v)["hcj_ka_per_m"],
-            targets,
-        )
+        grid = np.linspace(0.05, 0.95, 901)
+        lo, mid, hi = _fit(params, "alpha_ref", grid, lambda v: q(v)["hcj_ka_per_m"], targets)
         out["alpha_ref"] = _uncertain(
             mid, min(lo, hi), max(lo, hi), "-", f"fits Hcj {hcj.value:.1f} kA/m", low=0.01
         )
         params = params.with_entries({"alpha_ref": _fixed(mid, "-", "fit")})
-    if "hcj_ka_per_m" in f and "hcj_cv" not in out:  # the pass share did not bound it
-        params, out = _effective_furnace_spread(params, q, spread, out)
-        cv = _fit(
-            params,
-            "hcj_cv",
-            np.linspace(0.0, 0.1, 501),
-            lambda v: q(v)["hcj_part_sd_ka_per_m"],
-            [spread],
-        )[0]
-        out["hcj_cv"] = _fixed(cv, "-", f"fits Hcj spread between loads {spread:.1f} kA/m")
+        spread = hcj.sd * math.sqrt(hcj.n) if math.isfinite(hcj.sd) else 0.0
+        params = _effective_furnace_spread(params, q, spread, out)
+    if "pass_fraction" in f:
+        params = _fit_pass_share(params, q, f["pass_fraction"].value, grade, out)
     if "nd_purity" in f:
         beta = _fit(
             params,
@@ -352,7 +341,7 @@ def calibrated_parameters(est: LineEstimates, grade: str, base: str = "domestic"
         if name in params and "unit" in params[name] and value["unit"] != params[name]["unit"]:
             value["unit"] = params[name]["unit"]
     calibrated = params.with_entries(entries)
-    # the closures depend on each other (the rework share lowers Br, Br sets the grade
+    # the closures depend on each other (the furnace spread moves Br's spread, Br the grade
     # share): a few rounds reach a fixed point
     closures = {}
     for _ in range(_CLOSURE_ROUNDS):

@@ -19,8 +19,9 @@ __all__ = ["Outcome", "outcome_between"]
 
 @dataclass(frozen=True)
 class Outcome:
-    """The plant's good magnets per day, mean Br and grade share over a period."""
+    """The plant's magnets made and good magnets per day, mean Br and grade share."""
 
+    magnets_kg_per_day: float
     good_magnets_kg_per_day: float
     br_t: float
     grade_share: float
@@ -33,12 +34,13 @@ def outcome_between(folder: str | Path, start: datetime, end: datetime) -> Outco
     Br is the parts' true remanence (no gauge noise), averaged over parts.
     """
     t0, t1 = start.timestamp(), end.timestamp()
-    good = parts = passed = 0.0
+    made = good = parts = passed = 0.0
     br_sum = 0.0
     for line in Path(folder, "lots.jsonl").read_text().splitlines():
         lot = json.loads(line)
         if lot["kind"] != "magnetized" or not t0 <= lot["end_s"] < t1 or lot["parts"] == 0:
             continue
+        made += lot["mass_in_kg"]
         good += lot["mass_out_kg"]
         n = lot["parts"]
         parts += n
@@ -46,8 +48,8 @@ def outcome_between(folder: str | Path, start: datetime, end: datetime) -> Outco
         br_sum += lot["true"]["br_true_mean_t"] * n
     days = (t1 - t0) / 86400.0
     if parts == 0:
-        return Outcome(0.0, float("nan"), float("nan"), days)
-    return Outcome(good / days, br_sum / parts, passed / parts, days)
+        return Outcome(0.0, 0.0, float("nan"), float("nan"), days)
+    return Outcome(made / days, good / days, br_sum / parts, passed / parts, days)
 
 
 def covered(low: float, value: float, high: float) -> bool:

@@ -37,7 +37,8 @@ VARIED = {
     "noise_scale": (0.5, 2.0),
     "drift_per_day": (0.5, 2.0),
 }
-METRICS = ("good_magnets_kg_per_day", "br_t", "grade_share")
+#: Throughput first: magnets made per day; then good magnets (made × grade share), Br, share.
+METRICS = ("magnets_kg_per_day", "good_magnets_kg_per_day", "br_t", "grade_share")
 
 
 def hidden_overrides(profile, rng: np.random.Generator) -> dict[str, float]:
@@ -119,12 +120,18 @@ def summarize(results: list[CaseResult]) -> dict[str, dict[str, float]]:
         scored = [r for r in results if math.isfinite(r.truth[metric])]
         if not scored:
             continue
+        # relative figures need a non-zero truth and median (a line making no good magnets)
+        sized = [r for r in scored if r.truth[metric] != 0 and r.forecast[metric]["p50"] != 0]
+        widths = [r.relative_width(metric) for r in sized] or [math.nan]
         out[metric] = {
             "cases": len(scored),
             "coverage": float(np.mean([r.covered(metric) for r in scored])),
-            "median_relative_width": float(np.median([r.relative_width(metric) for r in scored])),
-            "max_relative_width": float(np.max([r.relative_width(metric) for r in scored])),
-            "median_relative_error": float(np.median([r.relative_error(metric) for r in scored])),
+            "relative_cases": len(sized),
+            "median_relative_width": float(np.median(widths)),
+            "max_relative_width": float(np.max(widths)),
+            "median_relative_error": float(
+                np.median([r.relative_error(metric) for r in sized] or [math.nan])
+            ),
         }
     return out
 
