@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 _COLUMNS = ", ".join(READING_COLUMNS)
 _POLL_S = 0.02  # how often a waiting writer looks at the buffer; small against any flush interval
 _MAX_RETRY_S = 10.0
+# While the database is away a batch waits at least this long: each one is an fsync'd spool
+# segment, replayed later one transaction each, so a short flush interval (there for
+# latency, which an outage has anyway) would only multiply segments.
+_SPOOL_INTERVAL_S = 1.0
 _CONNECTION_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError)
 LATENCY_SAMPLE_EVERY = 10
 
@@ -109,7 +113,11 @@ class BatchWriter:
         return self._conn is not None and len(self.spool) > 0
 
     async def _wait_for_batch(self, stop: asyncio.Event) -> None:
-        deadline = time.monotonic() + self._flush_interval_s
+        await self._connect_if_due()
+        interval = self._flush_interval_s
+        if self._conn is None:
+            interval = max(interval, _SPOOL_INTERVAL_S)
+        deadline = time.monotonic() + interval
         while (
             len(self._buffer) < self._batch_size
             and not stop.is_set()
