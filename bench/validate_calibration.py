@@ -31,6 +31,7 @@ from simulators.offline import run_offline  # noqa: E402
 from simulators.profiles import get_profile  # noqa: E402
 from twin.calibration import load_run_folder  # noqa: E402
 from twin.calibration.validation import (  # noqa: E402
+    COVERAGE_TOLERANCE,
     CaseResult,
     hidden_overrides,
     score_case,
@@ -71,7 +72,8 @@ def run_case(index: int, args) -> dict:
 def print_case(record: dict) -> None:
     for metric, q in record["forecast"].items():
         t = record["truth"][metric]
-        inside = q["p10"] <= t <= q["p90"]
+        tol = COVERAGE_TOLERANCE.get(metric, 0.0)
+        inside = q["p10"] - tol <= t <= q["p90"] + tol
         print(
             f"  {metric:<26} truth {t:10.4f}  twin {q['p10']:10.4f} {q['p50']:10.4f} "
             f"{q['p90']:10.4f} {'in' if inside else 'OUT'}",
@@ -106,7 +108,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="validation_results.json")
     parser.add_argument("--work-dir", default=None, help="where run folders go (deleted)")
     parser.add_argument("--keep", action="store_true", help="keep the run folders")
+    parser.add_argument("--summarize", metavar="FILE.json", help="only summarize a results file")
     args = parser.parse_args(argv)
+    if args.summarize:
+        print_summary(json.loads(Path(args.summarize).read_text()))
+        return 0
     records = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = [pool.submit(run_case, i, args) for i in range(args.runs)]

@@ -15,7 +15,13 @@ import polars as pl
 
 from twin.calibration.data import LineData
 
-__all__ = ["OUT_OF_SERVICE", "StageAvailability", "equipment_states", "stage_availability"]
+__all__ = [
+    "OUT_OF_SERVICE",
+    "PlantRates",
+    "StageAvailability",
+    "equipment_states",
+    "stage_availability",
+]
 
 OUT_OF_SERVICE = ("down", "maintenance")
 _DAY_S = 86400.0
@@ -64,17 +70,44 @@ def equipment_states(data: LineData) -> pl.DataFrame:
     )
 
 
+#: Weight of the plant-wide failure and repair rates in each stage's estimate, in
+#: failures' worth: a stage with many failures speaks for itself, one with two or three
+#: borrows strength from the plant's other equipment (empirical Bayes, Gamma prior).
+POOLING_FAILURES = 3.0
+
+
+@dataclass(frozen=True)
+class PlantRates:
+    """Failure rate per unit-day up and mean repair time over all the plant's equipment."""
+
+    failures_per_up_day: float
+    mttr_days: float
+
+    @classmethod
+    def of(cls, states: pl.DataFrame, prior_mttr_days: float) -> PlantRates:
+        up = (states["observed_s"].sum() - states["down_s"].sum()) / _DAY_S
+        failures = int(states["failures"].sum())
+        down = states["down_s"].sum() / _DAY_S
+        return cls(
+            max(failures, 1) / max(up, 1e-9),
+            down / failures if failures else prior_mttr_days,
+        )
+
+
 @dataclass(frozen=True)
 class StageAvailability:
     """Availability of a stage made of ``units`` pieces of equipment.
 
-    ``mtbf_days`` and ``mttr_days`` are those of the twin's single equivalent unit;
-    ``unit_mtbf_days``/``unit_mttr_days`` those of one piece of equipment.
+    ``availability`` is what the window showed; ``mtbf_days`` and ``mttr_days`` are those
+    of the twin's single equivalent unit, from the stage's own failures and repairs pooled
+    with the plant's (``evidence`` failures' worth in all); ``unit_mtbf_days`` and
+    ``unit_mttr_days`` those of one piece of equipment.
     """
 
     units: int
     availability: float
     failures: int
+    evidence: float
     unit_mtbf_days: float
     unit_mttr_days: float
     mtbf_days: float
@@ -83,14 +116,13 @@ class StageAvailability:
 
 
 def stage_availability(
-    states: pl.DataFrame, pattern: str, *, parallel: bool, prior_mttr_days: float
+    states: pl.DataFrame, pattern: str, *, parallel: bool, plant: PlantRates
 ) -> StageAvailability | None:
     """Availability of the equipment whose path matches the regex ``pattern``.
 
-    ``parallel`` units share the load (availability is their mean; MTBF and MTTR of the
-    equivalent unit divided by their number); otherwise every unit must be up (serial:
-    failure rates add). With no failure observed the MTBF is bounded below by the time
-    observed (one failure assumed, a conservative estimate) and the MTTR is the prior.
+    ``parallel`` units share the load (MTBF and MTTR of the equivalent unit divided by
+    their number); otherwise every unit must be up (serial: failure rates add). Each
+    unit's rates are the stage's own pooled with the plant's (:data:`POOLING_FAILURES`).
     Returns None when no equipment matches.
     """
     rows = states.filter(pl.col("equipment").str.contains(pattern))
@@ -100,14 +132,16 @@ def stage_availability(
     observed = rows["observed_s"].sum() / _DAY_S
     down = rows["down_s"].sum() / _DAY_S
     failures = int(rows["failures"].sum())
-    up = observed - down
-    unit_mtbf = up / max(failures, 1)
-    unit_mttr = down / failures if failures else prior_mttr_days
+    evidence = POOLING_FAILURES + failures
+    unit_mtbf = (POOLING_FAILURES / plant.failures_per_up_day + observed - down) / evidence
+    unit_mttr = (POOLING_FAILURES * plant.mttr_days + down) / evidence
+    shown = 1.0 - down / observed
     if parallel:
         return StageAvailability(
             k,
-            1.0 - down / observed,
+            shown,
             failures,
+            evidence,
             unit_mtbf,
             unit_mttr,
             unit_mtbf / k,
@@ -115,14 +149,14 @@ def stage_availability(
             observed / k,
         )
     # serial: the stage fails whenever any unit does, k times as often as one unit
-    mtbf = unit_mtbf / k
     return StageAvailability(
         k,
-        mtbf / (mtbf + unit_mttr),
+        shown,
         failures,
+        evidence,
         unit_mtbf,
         unit_mttr,
-        mtbf,
+        unit_mtbf / k,
         unit_mttr,
         observed / k,
     )

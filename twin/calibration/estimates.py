@@ -14,7 +14,12 @@ from datetime import timedelta
 import numpy as np
 import polars as pl
 
-from twin.calibration.availability import StageAvailability, equipment_states, stage_availability
+from twin.calibration.availability import (
+    PlantRates,
+    StageAvailability,
+    equipment_states,
+    stage_availability,
+)
 from twin.calibration.data import CalibrationDataError, LineData
 from twin.calibration.signals import daily_summary, values_while
 
@@ -118,10 +123,11 @@ def estimate_line(data: LineData) -> LineEstimates:
     states = equipment_states(data)
     if states.is_empty():
         raise CalibrationDataError(f"no equipment State variables in {data.source}")
+    plant = PlantRates.of(states, prior_mttr_days=0.25)
     availability = {
         stage: a
         for stage, (pattern, parallel) in STAGE_EQUIPMENT.items()
-        if (a := stage_availability(states, pattern, parallel=parallel, prior_mttr_days=0.25))
+        if (a := stage_availability(states, pattern, parallel=parallel, plant=plant))
     }
     figures: dict[str, Estimate | None] = {}
     figures.update(_separation(data, availability))

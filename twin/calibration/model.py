@@ -75,23 +75,18 @@ def _from_estimate(est: Estimate, how: str | None = None, scale=1.0, low=None, h
 
 
 def _availability_entries(key: str, a: StageAvailability) -> dict:
-    """MTBF and MTTR of the equivalent unit with the P10/P90 of their failure counts.
+    """MTBF and MTTR of the equivalent unit with the P10/P90 of their evidence.
 
-    With F failures in U days up, the failure rate's uncertainty is Gamma(F, U) (and alike
-    for repairs), so the P10/P90 of MTBF are U / Gamma quantiles.
+    The failure rate's uncertainty is Gamma(evidence, exposure), the stage's failures plus
+    the plant's pooled weight (and alike for repairs), so the P10/P90 of MTBF are its
+    value times evidence / Gamma quantiles.
     """
-    f = a.failures
-    how = f"{a.units} unit(s), {f} failure(s) in {a.observed_days:.1f} d"
-    if f == 0:
-        return {
-            f"{key}_mtbf_days": _fixed(a.mtbf_days, "d", how + " (at least)"),
-            f"{key}_mttr_days": _fixed(a.mttr_days, "d", "prior: no repair observed"),
-        }
-    mtbf_q = a.mtbf_days * f / gamma.ppf([0.9, 0.1], f)
-    mttr_q = a.mttr_days * f / gamma.ppf([0.9, 0.1], f)
+    n = a.evidence
+    how = f"{a.units} unit(s), {a.failures} failure(s) in {a.observed_days:.1f} d, pooled"
+    spread = n / gamma.ppf([0.9, 0.1], n)
     return {
-        f"{key}_mtbf_days": _uncertain(a.mtbf_days, *mtbf_q, "d", how, low=1e-3),
-        f"{key}_mttr_days": _uncertain(a.mttr_days, *mttr_q, "d", how, low=1e-4),
+        f"{key}_mtbf_days": _uncertain(a.mtbf_days, *(a.mtbf_days * spread), "d", how, low=1e-3),
+        f"{key}_mttr_days": _uncertain(a.mttr_days, *(a.mttr_days * spread), "d", how, low=1e-4),
     }
 
 
