@@ -285,11 +285,15 @@ def _overflowed(dsn: str) -> int:
 
 
 def _window(dsn: str, endpoint: str | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """The checked window: the stored span less a margin at each end (simulated seconds)."""
+    """The checked window: from the moment every tag was subscribed (each sends its value
+    at once; subscriptions are created in chunks, and on a loaded machine the last chunk
+    starts a while after the first) to the last value stored, less a margin at each end
+    (simulated seconds). What came before a tag's subscription was never promised."""
     rows = _stored(
         dsn,
-        "SELECT min(r.time), max(r.time) FROM reading r JOIN tag t USING (tag_id) "
-        "WHERE %s::text IS NULL OR t.endpoint = %s",
+        "SELECT max(first), max(last) FROM (SELECT min(r.time) AS first, max(r.time) AS last "
+        "FROM reading r JOIN tag t USING (tag_id) "
+        "WHERE %s::text IS NULL OR t.endpoint = %s GROUP BY r.tag_id) AS spans",
         (endpoint, endpoint),
     )
     margin = dt.timedelta(seconds=10 * SPEED)
