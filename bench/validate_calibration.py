@@ -81,6 +81,49 @@ def print_case(record: dict) -> None:
         )
 
 
+def markdown(records: list[dict]) -> str:
+    """Summary and per-case tables in Markdown (for VALIDATION.md)."""
+    results = _results(records)
+    lines = [
+        "| metric | cases | P10–P90 covers the truth | median width / P50 | runs with width ≤ 25 % "
+        "| max width / P50 | median abs. P50 error |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for metric, s in summarize(results).items():
+        sized = [r for r in results if r.truth.get(metric) and r.forecast[metric]["p50"]]
+        narrow = sum(r.relative_width(metric) <= 0.25 for r in sized)
+        lines.append(
+            f"| {metric} | {s['cases']} | {s['coverage']:.0%} | {s['median_relative_width']:.1%} "
+            f"| {narrow} of {len(sized)} | {s['max_relative_width']:.1%} "
+            f"| {s['median_relative_error']:.2%} |"
+        )
+    lines += [
+        "",
+        "| case | profile | grade | magnets kg/d: truth | twin P10 / P50 / P90 | good magnets "
+        "kg/d: truth | twin P50 | Br T: truth | twin P50 | share: truth | twin P50 |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        m, g = r.forecast["magnets_kg_per_day"], r.forecast["good_magnets_kg_per_day"]
+        t = r.truth
+        mark = "" if r.covered("magnets_kg_per_day") else " (out)"
+        lines.append(
+            f"| {r.case} | {r.profile} | {r.grade} | {t['magnets_kg_per_day']:.0f} "
+            f"| {m['p10']:.0f} / {m['p50']:.0f} / {m['p90']:.0f}{mark} "
+            f"| {t['good_magnets_kg_per_day']:.0f} | {g['p50']:.0f} "
+            f"| {t['br_t']:.4f} | {r.forecast['br_t']['p50']:.4f} "
+            f"| {t['grade_share']:.3f} | {r.forecast['grade_share']['p50']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def _results(records: list[dict]) -> list[CaseResult]:
+    return [
+        CaseResult(**{k: v for k, v in r.items() if k not in ("hidden", "seconds", "work_dir")})
+        for r in records
+    ]
+
+
 def print_summary(records: list[dict]) -> None:
     results = [
         CaseResult(**{k: v for k, v in r.items() if k not in ("hidden", "seconds")})
@@ -109,9 +152,11 @@ def main(argv=None) -> int:
     parser.add_argument("--work-dir", default=None, help="where run folders go (deleted)")
     parser.add_argument("--keep", action="store_true", help="keep the run folders")
     parser.add_argument("--summarize", metavar="FILE.json", help="only summarize a results file")
+    parser.add_argument("--markdown", action="store_true", help="with --summarize: Markdown")
     args = parser.parse_args(argv)
     if args.summarize:
-        print_summary(json.loads(Path(args.summarize).read_text()))
+        records = json.loads(Path(args.summarize).read_text())
+        print(markdown(records)) if args.markdown else print_summary(records)
         return 0
     records = []
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
