@@ -26,6 +26,11 @@ from ingest.migrate import apply_migrations
 from tests.conftest import free_tcp_port
 from tests.integration.processes import Process, port_open, wait_for
 
+# The recorder, the servers and the database run as child processes here, so a socket this
+# warning names is the test's own (its OPC UA history client, its polls of a database it
+# has just stopped), finalized late after an outage cut it short; it is not product code.
+pytestmark = pytest.mark.filterwarnings("ignore:unclosed <socket.socket:ResourceWarning")
+
 NAMESPACE = "urn:magnetline:simulator"
 SPEED = 30  # ~2,500 value changes/s from the default line
 CHECKED_TAGS = "Line1.Sintering.Furnace%"  # 4 furnaces x 8 numeric signals
@@ -154,7 +159,11 @@ def assert_stored_exactly_once(line: Line, start: dt.datetime, end: dt.datetime)
     assert len(recorded) >= 20
     for node_id, rows in recorded.items():
         assert len(rows) == len(set(rows)), f"{node_id}: a value stored twice"
-        missing = published[node_id] - set(rows)
+        # a tag is recorded from its subscription on, which sends its value at once; the
+        # chunks are subscribed one after the other, the last a while after the first on a
+        # loaded machine, and what came before a tag's subscription was never promised
+        subscribed = _first_stored(line, node_id)
+        missing = {p for p in published[node_id] - set(rows) if p[0] >= subscribed}
         assert not missing, (
             f"{node_id}: {len(missing)} published values not stored, from "
             f"{min(missing)[0]} to {max(missing)[0]} (window {start} to {end}); "
@@ -285,19 +294,24 @@ def _overflowed(dsn: str) -> int:
 
 
 def _window(dsn: str, endpoint: str | None = None) -> tuple[dt.datetime, dt.datetime]:
-    """The checked window: from the moment every tag was subscribed (each sends its value
-    at once; subscriptions are created in chunks, and on a loaded machine the last chunk
-    starts a while after the first) to the last value stored, less a margin at each end
-    (simulated seconds). What came before a tag's subscription was never promised."""
+    """The checked window: the stored span less a margin at each end (simulated seconds)."""
     rows = _stored(
         dsn,
-        "SELECT max(first), max(last) FROM (SELECT min(r.time) AS first, max(r.time) AS last "
-        "FROM reading r JOIN tag t USING (tag_id) "
-        "WHERE %s::text IS NULL OR t.endpoint = %s GROUP BY r.tag_id) AS spans",
+        "SELECT min(r.time), max(r.time) FROM reading r JOIN tag t USING (tag_id) "
+        "WHERE %s::text IS NULL OR t.endpoint = %s",
         (endpoint, endpoint),
     )
     margin = dt.timedelta(seconds=10 * SPEED)
     return rows[0][0] + margin, rows[0][1] - margin
+
+
+def _first_stored(line: Line, node_id: str) -> dt.datetime:
+    return _stored(
+        line.dsn,
+        "SELECT min(r.time) FROM reading r JOIN tag t USING (tag_id) "
+        "WHERE t.endpoint = %s AND t.node_id = %s",
+        (line.label, node_id),
+    )[0][0]
 
 
 def _spool_empty_and_recent(dsn: str, before_outage: dt.datetime) -> bool:
