@@ -135,28 +135,17 @@ def stage_availability(
     evidence = POOLING_FAILURES + failures
     unit_mtbf = (POOLING_FAILURES / plant.failures_per_up_day + observed - down) / evidence
     unit_mttr = (POOLING_FAILURES * plant.mttr_days + down) / evidence
-    shown = 1.0 - down / observed
-    if parallel:
-        return StageAvailability(
-            k,
-            shown,
-            failures,
-            evidence,
-            unit_mtbf,
-            unit_mttr,
-            unit_mtbf / k,
-            unit_mttr / k,
-            observed / k,
-        )
-    # serial: the stage fails whenever any unit does, k times as often as one unit
+    # parallel units: k times the failures, each repair k times shorter in its effect;
+    # serial: the stage fails whenever any unit does and waits out the whole repair
+    stage_mttr = unit_mttr / k if parallel else unit_mttr
     return StageAvailability(
         k,
-        shown,
+        1.0 - down / observed,
         failures,
         evidence,
         unit_mtbf,
         unit_mttr,
         unit_mtbf / k,
-        unit_mttr,
+        stage_mttr,
         observed / k,
     )
