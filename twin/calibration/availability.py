@@ -138,9 +138,12 @@ def stage_availability(
     # parallel units: k times the failures, each repair k times shorter in its effect;
     # serial: the stage fails whenever any unit does and waits out the whole repair
     stage_mttr = unit_mttr / k if parallel else unit_mttr
+    per_unit = 1.0 - rows["down_s"] / rows["observed_s"]
+    # what the window showed: the units' mean in parallel, all of them up in series
+    shown = float(per_unit.mean() if parallel else per_unit.product())
     return StageAvailability(
         k,
-        1.0 - down / observed,
+        shown,
         failures,
         evidence,
         unit_mtbf,

@@ -136,7 +136,7 @@ def _plot_soak(ax, cal, data, values_while):
     est = cal.estimates
     soak = est["furnace_soak_c"]
     names = [n.rsplit(".", 1)[-1] for n in soak]
-    ax.bar(names, list(soak.values()), color="#66c2a5", label="measured mean soak")
+    ax.bar(names, list(soak.values()), color="#66c2a5", label="measured soak (median of zones)")
     temp = cal.parameters["sinter_temp_c"]["value"]
     sd = cal.parameters["furnace_temp_sd_c"]["value"]
     ax.axhline(temp, color="k", label=f"twin sinter_temp_c {temp:.1f} °C")
@@ -144,7 +144,7 @@ def _plot_soak(ax, cal, data, values_while):
     if soak:
         lo, hi = min(soak.values()), max(soak.values())
         ax.set_ylim(lo - 3 * max(sd, 1), hi + 3 * max(sd, 1))
-    ax.set(ylabel="°C", title="Furnace soak temperature (zone mean during soak)")
+    ax.set(ylabel="°C", title="Furnace soak temperature (thermocouples during the soak)")
     ax.legend(fontsize=8)
 
 
@@ -153,9 +153,11 @@ def _plot_br(ax, data, fc, props):
     if lots.height:
         ax.hist(lots["br_mean_t"].to_numpy(), bins=20, color="#a6d854", label="lots' mean Br")
     q = fc.quantiles("br_t")
-    ax.axvspan(q["p10"], q["p90"], color="#e78ac3", alpha=0.4, label="twin P10–P90")
+    ax.axvspan(q["p10"], q["p90"], color="#e78ac3", alpha=0.4, label="twin P10–P90 of the mean")
     ax.axvline(q["p50"], color="#e7298a", label=f"twin P50 {q['p50']:.4f} T")
     ax.set(xlabel="Br [T]", ylabel="lots", title="Remanence: lots against the fitted twin")
+    ax.ticklabel_format(axis="x", useOffset=False)
+    ax.tick_params(axis="x", labelrotation=30)
     ax.legend(fontsize=8)
 
 
@@ -177,6 +179,7 @@ def _plot_availability(ax, cal):
         twin.append(mtbf / (mtbf + mttr))
     x = np.arange(len(stages))
     ax.bar(x - 0.2, measured, 0.4, label="recorded (state variables)", color="#ffd92f")
+    # the twin's rates are pooled with the plant's: a stage with few failures moves towards it
     ax.bar(x + 0.2, twin, 0.4, label="twin MTBF/(MTBF+MTTR)", color="#b3b3b3")
     ax.set_xticks(x, stages)
     ax.set_ylim(0, 1.05)
