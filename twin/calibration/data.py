@@ -83,14 +83,6 @@ class LineData:
             )
         return self.window(self.start, cut), self.window(cut, self.end)
 
-    def tags(self, suffix: str) -> list[str]:
-        """Signal tags whose path ends with ``suffix`` (e.g. ``".ParticleSize"``), sorted."""
-        return _tags_ending(self.signals, suffix)
-
-    def text_tags(self, suffix: str) -> list[str]:
-        """Text tags whose path ends with ``suffix`` (e.g. ``".State"``), sorted."""
-        return _tags_ending(self.texts, suffix)
-
     def lots_of(self, kind: str) -> pl.DataFrame:
         """Finished lots of one kind (``oxide``, ``alloy``, ``furnace_load``, ``magnetized``)."""
         return self.lots.filter(pl.col("kind") == kind).sort("end")
@@ -114,11 +106,6 @@ def _as_of(texts: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
         .select(texts.columns)
     )
     return pl.concat([before, _between(texts, "time", start, end)]).sort("time", "tag")
-
-
-def _tags_ending(frame: pl.DataFrame, suffix: str) -> list[str]:
-    tags = frame.select(pl.col("tag").unique()).to_series()
-    return sorted(t for t in tags.to_list() if t.endswith(suffix))
 
 
 def load_run_folder(folder: str | Path) -> LineData:

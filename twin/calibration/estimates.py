@@ -58,7 +58,6 @@ class LineEstimates:
     figures: dict[str, Estimate]
     availability: dict[str, StageAvailability]
     furnace_soak_c: dict[str, float]
-    daily_output: pl.DataFrame  # day, good_kg, magnetized_kg, parts
     days: float
 
     def __getitem__(self, name: str) -> Estimate:
@@ -150,7 +149,6 @@ def estimate_line(data: LineData) -> LineEstimates:
         {k: v for k, v in figures.items() if v is not None},
         availability,
         soak,
-        _daily_output(data),
         data.days,
     )
 
@@ -495,14 +493,3 @@ def _pulse_rate(data) -> Estimate | None:
     )
 
 
-def _daily_output(data) -> pl.DataFrame:
-    lots = data.lots_of("magnetized")
-    return (
-        lots.group_by_dynamic("end", every="1d")
-        .agg(
-            pl.col("mass_out_kg").sum().alias("good_kg"),
-            pl.col("mass_in_kg").sum().alias("magnetized_kg"),
-            pl.col("parts").sum(),
-        )
-        .rename({"end": "day"})
-    )

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-
 __all__ = ["Outcome", "outcome_between"]
 
 
@@ -51,6 +49,3 @@ def outcome_between(folder: str | Path, start: datetime, end: datetime) -> Outco
         return Outcome(0.0, 0.0, float("nan"), float("nan"), days)
     return Outcome(made / days, good / days, br_sum / parts, passed / parts, days)
 
-
-def covered(low: float, value: float, high: float) -> bool:
-    return bool(np.isfinite(value) and low <= value <= high)

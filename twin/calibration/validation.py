@@ -9,7 +9,7 @@ calibration.py`` runs many cases; the test suite runs a few short ones.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -139,7 +139,3 @@ def summarize(results: list[CaseResult]) -> dict[str, dict[str, float]]:
         }
     return out
 
-
-def with_profile_overrides(cfg, overrides: dict[str, float]):
-    """A simulator config with hidden parameters replaced."""
-    return replace(cfg, profile_overrides={**cfg.profile_overrides, **overrides})
