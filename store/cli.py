@@ -1,0 +1,56 @@
+"""``python -m store start | stop | dsn | migrate``: the historian's database.
+
+``start`` starts the embedded cluster (made the first time) and prints its DSN; ``dsn``
+prints the DSN in use (``MAGNETLINE_DSN``, else the embedded cluster's, started if need
+be); ``migrate`` applies the schema's pending migrations; ``stop`` stops the embedded
+cluster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from runtime.state import default_state_dir
+from store.cluster import EmbeddedCluster, resolve_dsn
+from store.errors import StoreError
+from store.migrate import apply_migrations
+
+__all__ = ["main"]
+
+logger = logging.getLogger("store")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return _run(args.action)
+    except StoreError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m store", description=__doc__)
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
+    )
+    parser.add_argument("action", choices=["start", "stop", "dsn", "migrate"])
+    return parser
+
+
+def _run(action: str) -> int:
+    if action == "stop":
+        EmbeddedCluster(default_state_dir()).stop()
+        return 0
+    dsn = resolve_dsn()
+    if action == "migrate":
+        applied = apply_migrations(dsn)
+        logger.info("applied migrations: %s", applied or "none (up to date)")
+    if action in ("start", "dsn"):
+        print(dsn)
+    return 0

@@ -1,0 +1,106 @@
+"""The `reading` hypertable's row, and the statements that write it (each once).
+
+A row is ``ReadingRow(time, tag_id, value, value_text, status_code, server_time,
+time_source)`` in the column order of the table, so it is COPYed as it is. ``time`` is
+the source timestamp, else the server timestamp, else the time it was received;
+``time_source`` records which (:class:`TimeSource`).
+
+Three ways in, one statement each:
+
+- :func:`copy_readings`: plain binary COPY, the normal path (fails on a repeated row);
+- :func:`upsert_readings`: the same rows through a staging table with ``ON CONFLICT DO
+  NOTHING``, for a batch that may repeat rows (a resubscribe, a backfill);
+- :func:`upsert_copy_text`: rows already in COPY text form (the recorder's spool) through
+  the same staging table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Coroutine
+from enum import Enum
+from typing import Any, NamedTuple
+
+import psycopg
+
+__all__ = [
+    "READING_COLUMNS",
+    "READING_TYPES",
+    "ReadingRow",
+    "TimeSource",
+    "copy_readings",
+    "upsert_copy_text",
+    "upsert_readings",
+]
+
+
+class ReadingRow(NamedTuple):
+    """One reading, in the column order of `reading`."""
+
+    time: dt.datetime
+    tag_id: int
+    value: float | None
+    value_text: str | None
+    status_code: int  # the full 32-bit OPC UA status code
+    server_time: dt.datetime | None
+    time_source: int  # TimeSource
+
+
+class TimeSource(int, Enum):
+    """Which timestamp ``time`` is."""
+
+    SOURCE = 0
+    SERVER = 1
+    RECEIVED = 2
+
+
+READING_COLUMNS = ReadingRow._fields
+READING_TYPES = ("timestamptz", "int4", "float8", "text", "int8", "timestamptz", "int2")
+
+_COLUMNS = ", ".join(READING_COLUMNS)
+_CREATE_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS reading_stage (LIKE reading) ON COMMIT DELETE ROWS"
+)
+_MOVE_STAGED = (
+    f"INSERT INTO reading ({_COLUMNS}) SELECT {_COLUMNS} FROM reading_stage "
+    "ON CONFLICT (tag_id, time) DO NOTHING"
+)
+
+_Fill = Callable[[psycopg.AsyncCursor], Coroutine[Any, Any, None]]
+
+
+async def copy_readings(conn: psycopg.AsyncConnection, rows: list[ReadingRow]) -> int:
+    """COPY ``rows`` into `reading` in one transaction; UniqueViolation if one is stored."""
+    async with conn.transaction(), conn.cursor() as cur:
+        await _copy_binary(cur, "reading", rows)
+    return len(rows)
+
+
+async def upsert_readings(conn: psycopg.AsyncConnection, rows: list[ReadingRow]) -> int:
+    """Store the rows of ``rows`` not stored yet; returns how many were new."""
+    return await _staged(conn, lambda cur: _copy_binary(cur, "reading_stage", rows))
+
+
+async def upsert_copy_text(conn: psycopg.AsyncConnection, data: bytes) -> int:
+    """Store the rows of ``data`` (COPY text, `reading`'s columns) not stored yet."""
+
+    async def fill(cur: psycopg.AsyncCursor) -> None:
+        async with cur.copy(f"COPY reading_stage ({_COLUMNS}) FROM STDIN") as copy:
+            await copy.write(data)
+
+    return await _staged(conn, fill)
+
+
+async def _staged(conn: psycopg.AsyncConnection, fill: _Fill) -> int:
+    async with conn.transaction(), conn.cursor() as cur:
+        await cur.execute(_CREATE_STAGE)
+        await fill(cur)
+        await cur.execute(_MOVE_STAGED)
+        return cur.rowcount
+
+
+async def _copy_binary(cur: psycopg.AsyncCursor, table: str, rows: list[ReadingRow]) -> None:
+    async with cur.copy(f"COPY {table} ({_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(list(READING_TYPES))
+        for row in rows:
+            await copy.write_row(row)
