@@ -1,8 +1,8 @@
 """API benchmark: p50/p99 latency and requests/s at 8 concurrent clients over loopback.
 
 Loads ≥ 10 M readings for 1,000 tags into a throwaway database (see ``api_data.py``),
-serves the API as a real uvicorn process (``api_serve.py``: the app of ``python -m ingest
-api``, without access logs), and drives it over loopback with 8
+serves the API as a real uvicorn process (``python -m api --log-level WARNING``, so without
+access logs, started by ``runtime.processes``), and drives it over loopback with 8
 concurrent keep-alive clients for each scenario:
 
   a  one tag, one day, 1-minute buckets (roll-ups up to 2 minutes ago, raw after)
@@ -27,26 +27,25 @@ import logging
 import os
 import random
 import re
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
-import httpx
 import numpy as np
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from api_data import DAYS, FAST_TAGS, fill_rollups, load_readings
 
-from ingest import key_repository
-from ingest.embedded_db import resolve_dsn
-from ingest.migrate import apply_migrations
+from api.keys import create_key_at
+from runtime.processes import ROOT, Process, answers
+from store.cluster import resolve_dsn
+from store.databases import create_database, drop_database
+from store.migrate import apply_migrations
 
 logger = logging.getLogger("bench.api_load")
 CLIENTS = 8
@@ -163,36 +162,11 @@ def _cpu_s(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _throwaway_database(server_dsn: str) -> tuple[str, str]:
-    name = f"magnetline_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return name, make_conninfo(**{**conninfo_to_dict(server_dsn), "dbname": name})
-
-
-def _serve(dsn: str, port: int, env: dict[str, str], workers: int) -> subprocess.Popen:
-    command = [sys.executable, str(Path(__file__).with_name("api_serve.py")), "--port",
-               str(port), "--dsn", dsn, "--workers", str(workers)]  # fmt: skip
-    env = {**os.environ, **env}
-    server = subprocess.Popen(command, env=env, cwd=Path(__file__).resolve().parent.parent)
-    for _ in range(200):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("the API did not start")
-
-
-def _viewer_key(dsn: str) -> str:
-    """A viewer key for the load generator (the API needs one on every data route)."""
-
-    async def create() -> str:
-        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
-            return (await key_repository.create_key(conn, "api_load bench", "viewer"))[1]
-
-    return asyncio.run(create())
+def _serve(dsn: str, port: int, env: dict[str, str], workers: int, log: Path) -> Process:
+    server = Process(log, "api", "--log-level", "WARNING", "--port", str(port), "--dsn", dsn,
+                     "--workers", str(workers), env={**os.environ, **env})  # fmt: skip
+    server.wait_until("the API", lambda: answers(f"http://127.0.0.1:{port}/api/v1/health"), 60)
+    return server
 
 
 def _report(results: dict[str, dict[str, float]], rows: int, load_s: float) -> None:
@@ -236,10 +210,11 @@ def main() -> int:
     if args.reuse:
         name, dsn = args.reuse, make_conninfo(server_dsn, dbname=args.reuse)
     else:
-        name, dsn = _throwaway_database(server_dsn)
+        name, dsn = create_database(server_dsn, "magnetline_bench")
     try:
         rows, end, load_s = _prepare(dsn) if not args.reuse else _loaded(dsn)
-        key = _viewer_key(dsn)
+        # A viewer key for the load generator (the API needs one on every data route).
+        key = create_key_at(dsn, "api_load bench", "viewer")[1]
         results = {}
         for env, every in _runs(end):
             scenarios = {
@@ -247,7 +222,7 @@ def main() -> int:
             }
             if not scenarios:
                 continue
-            server = _serve(dsn, args.port, env, args.workers)
+            server = _serve(dsn, args.port, env, args.workers, ROOT / "var" / "bench" / "api.log")
             try:
                 for label, make in scenarios.items():
                     cpu = _cpu_s(server.pid)
@@ -260,13 +235,11 @@ def main() -> int:
                     results[label]["cpu_ms"] = (_cpu_s(server.pid) - cpu) * 1000 / served
                     logger.info("%s: %s", label, results[label])
             finally:
-                server.terminate()
-                server.wait(timeout=30)
+                server.terminate(timeout_s=30)
         _report(results, rows, load_s)
     finally:
         if not (args.keep or args.reuse):
-            with psycopg.connect(server_dsn, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(server_dsn, name)
     return 0
 
 

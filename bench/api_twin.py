@@ -1,6 +1,6 @@
 """Twin endpoints' latency: a default predict and a default compare over loopback.
 
-Serves the API as ``python -m ingest api`` (default settings: twin workers = cores, up to
+Serves the API as ``python -m api`` (default settings: twin workers = cores, up to
 4) on a throwaway database, creates an operator key, and measures for each scenario the
 latency of ``POST /api/v1/twin/predict`` with ``{}`` (domestic, 2,000 samples, 365 days)
 and ``POST /api/v1/twin/compare`` with ``{}`` (both routes, 2,000 samples, 24 tornado
@@ -18,56 +18,29 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import numpy as np
-import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ingest import key_repository
-from ingest.embedded_db import free_port, resolve_dsn
-from ingest.migrate import apply_migrations
+from api.keys import create_key_at
+from runtime.ports import free_port
+from runtime.processes import ROOT, Process, answers
+from store.cluster import resolve_dsn
+from store.databases import create_database, drop_database
 
 ROUTES = {"predict": "/api/v1/twin/predict", "compare": "/api/v1/twin/compare"}
 
 
-def _throwaway_database(server_dsn: str) -> tuple[str, str]:
-    name = f"magnetline_bench_twin_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    dsn = make_conninfo(**{**conninfo_to_dict(server_dsn), "dbname": name})
-    apply_migrations(dsn)
-    return name, dsn
-
-
-def _operator_key(dsn: str) -> str:
-    async def create() -> str:
-        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
-            return (await key_repository.create_key(conn, "api_twin bench", "operator"))[1]
-
-    return asyncio.run(create())
-
-
-def _serve(dsn: str, port: int) -> subprocess.Popen:
-    command = [sys.executable, "-m", "ingest", "--log-level", "WARNING", "api",
-               "--port", str(port), "--dsn", dsn]  # fmt: skip
-    server = subprocess.Popen(command, cwd=Path(__file__).resolve().parent.parent,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    for _ in range(300):
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            time.sleep(0.1)
-    server.terminate()
-    raise RuntimeError("the API did not start")
+def _serve(dsn: str, port: int) -> Process:
+    server = Process(ROOT / "var" / "bench" / "api_twin.log", "api", "--log-level", "WARNING",
+                     "--port", str(port), "--dsn", dsn)  # fmt: skip
+    server.wait_until("the API", lambda: answers(f"http://127.0.0.1:{port}/api/v1/health"), 60)
+    return server
 
 
 async def _timed(client: httpx.AsyncClient, method: str, path: str) -> tuple[int, float]:
@@ -130,18 +103,17 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
     args = parser.parse_args()
     server_dsn = args.dsn or resolve_dsn()
-    name, dsn = _throwaway_database(server_dsn)
+    name, dsn = create_database(server_dsn, "magnetline_bench_twin")
     port = free_port()
     server = _serve(dsn, port)
     try:
         print(f"load average at start: {os.getloadavg()[0]:.1f}, cores: {os.cpu_count()}")
-        asyncio.run(_measure(port, _operator_key(dsn), args.requests, args.clients))
+        key = create_key_at(dsn, "api_twin bench", "operator")[1]
+        asyncio.run(_measure(port, key, args.requests, args.clients))
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        with psycopg.connect(server_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        server.terminate(timeout_s=30)
+        drop_database(server_dsn, name)
     return 0
 
 

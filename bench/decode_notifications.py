@@ -4,9 +4,9 @@ Builds PublishResponses the way a server sends them (asyncua's ``struct_to_binar
 times, per item, in the same process and run:
 
 - asyncua: ``struct_from_binary(ua.PublishResponse, ...)`` then ``row_from_datavalue`` per
-  item (the ingest path before ingest.fast_publish);
-- ours: ``decode_publish_response`` then ``data_change_rows`` (ingest.fast_publish and
-  ingest.notification_decoder);
+  item (the ingest path before ingest.opcua.fast_publish);
+- ours: ``decode_publish_response`` then ``data_change_rows`` (ingest.opcua.fast_publish and
+  ingest.opcua.notification_decoder);
 
 for three mixes: the simulator's (Doubles, one source and one server timestamp per step,
 1 % Bad without value), every timestamp distinct, and a mix of types (Int32, Float,
@@ -31,8 +31,8 @@ from asyncua.ua.ua_binary import struct_from_binary, struct_to_binary
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ingest.fast_publish import data_change_rows, decode_publish_response
-from ingest.rows import row_from_datavalue
+from ingest.opcua.fast_publish import data_change_rows, decode_publish_response
+from ingest.opcua.values import row_from_datavalue
 
 T0 = dt.datetime(2026, 12, 1, 8, 0, 0, 123456, tzinfo=dt.UTC)
 RECEIVED = T0 + dt.timedelta(seconds=1)

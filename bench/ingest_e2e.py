@@ -46,35 +46,20 @@ from pathlib import Path
 
 import psycopg
 from asyncua import Client, ua
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.embedded_db import free_port, resolve_dsn  # noqa: E402
-from ingest.migrate import apply_migrations  # noqa: E402
 from ingest.settings import SubscriptionSettings  # noqa: E402
+from runtime.ports import free_port  # noqa: E402
+from runtime.processes import Process  # noqa: E402
 from simulators.plant.plant import Plant, PlantLayout  # noqa: E402
 from simulators.profiles import get_profile  # noqa: E402
+from store.cluster import resolve_dsn  # noqa: E402
+from store.databases import create_database, drop_database  # noqa: E402
 
 NAMESPACE = "urn:magnetline:simulator"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def throwaway_database(server_dsn: str) -> tuple[str, str]:
-    name = f"bench_ingest_{int(time.time())}"
-    with psycopg.connect(server_dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    params = conninfo_to_dict(server_dsn)
-    params["dbname"] = name
-    dsn = make_conninfo(**params)
-    apply_migrations(dsn)
-    return name, dsn
-
-
-def drop_database(server_dsn: str, name: str) -> None:
-    with psycopg.connect(server_dsn, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -94,14 +79,6 @@ def scrape(port: int) -> dict[str, float]:
 
 def metric(values: dict[str, float], name: str) -> float:
     return sum(v for k, v in values.items() if k.split("{")[0] == name)
-
-
-def wait_for_log(path: Path, text: str, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while text not in path.read_text():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{path.name}: no {text!r} after {timeout_s} s")
-        time.sleep(0.2)
 
 
 BANKS, FURNACES = 22, 25  # per line: 507 numeric tags
@@ -211,7 +188,7 @@ def sample_node_ids(dsn: str, count: int = 100) -> list[str]:
 
 
 def receive_latency(log: str) -> dict[str, float]:
-    """The recorder's own source-to-receive latency lines (ingest.delivery_latency), one per
+    """The recorder's own source-to-receive latency lines (ingest.opcua.delivery_latency), one per
     10 s: the median of their p50s and the largest of their p99s."""
     found = re.findall(r"source-to-receive latency p50 ([0-9.]+) s p99 ([0-9.]+) s", log)
     p50s = sorted(float(p50) for p50, _ in found)
@@ -247,65 +224,25 @@ def settings_file(args: argparse.Namespace, index: int, work: Path) -> Path:
 def measure_rate(
     rate: int, args: argparse.Namespace, server_dsn: str, index: int = 0
 ) -> dict[str, float]:
-    name, dsn = throwaway_database(server_dsn)
+    name, dsn = create_database(server_dsn, "bench_ingest")
     work = Path(tempfile.mkdtemp(prefix="ingest-bench-"))
     lines, banks, furnaces = layout_for(rate, args.step)
     opc_port, metrics_port = free_port(), free_port()
     url = f"opc.tcp://127.0.0.1:{opc_port}/"
-    py = sys.executable
-    sim = subprocess.Popen(
-        [
-            py,
-            "-m",
-            "simulators",
-            "serve",
-            "--port",
-            str(opc_port),
-            "--data-dir",
-            str(work / "sim"),
-            "--lines",
-            str(lines),
-            "--banks",
-            str(banks),
-            "--furnaces",
-            str(furnaces),
-            "--speed",
-            "1",
-            "--step",
-            str(args.step),
-            "--history-window",
-            "900",
-            "--security",
-            "None",
-        ],
-        cwd=ROOT,
-        stdout=(work / "sim.log").open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    sim = Process(
+        work / "sim.log", "simulators", "serve", "--port", str(opc_port),
+        "--data-dir", str(work / "sim"), "--lines", str(lines), "--banks", str(banks),
+        "--furnaces", str(furnaces), "--speed", "1", "--step", str(args.step),
+        "--history-window", "900", "--security", "None",
+    )  # fmt: skip
     ingest = None
     try:
-        wait_for_log(work / "sim.log", "serving opc.tcp://", 300)
-        ingest = subprocess.Popen(
-            [
-                py,
-                "-m",
-                "ingest",
-                "run",
-                "--endpoint",
-                url,
-                "--namespace-uri",
-                NAMESPACE,
-                "--dsn",
-                dsn,
-                "--metrics-port",
-                str(metrics_port),
-                "--config",
-                str(settings_file(args, index, work)),
-            ],
-            cwd=ROOT,
-            stdout=(work / "ingest.log").open("w"),
-            stderr=subprocess.STDOUT,
-        )
+        sim.wait_for_log("serving opc.tcp://", 300)
+        ingest = Process(
+            work / "ingest.log", "ingest", "run", "--endpoint", url, "--namespace-uri", NAMESPACE,
+            "--dsn", dsn, "--metrics-port", str(metrics_port),
+            "--config", str(settings_file(args, index, work)),
+        )  # fmt: skip
         wait_until_recording(metrics_port, 600)
         interval = SubscriptionSettings().publishing_interval_ms
         if args.publishing_interval_ms:
@@ -331,8 +268,7 @@ def measure_rate(
     finally:
         for process in (ingest, sim):
             if process is not None:
-                process.terminate()
-                process.wait(timeout=60)
+                process.terminate(timeout_s=60)
         sim_log = (work / "sim.log").read_text()
         shutil.rmtree(work, ignore_errors=True)
         drop_database(server_dsn, name)

@@ -24,10 +24,7 @@ import argparse
 import asyncio
 import re
 import shutil
-import socket
 import struct
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -38,6 +35,8 @@ from asyncua import Client, ua
 from asyncua.common.utils import Buffer
 from asyncua.ua.ua_binary import nodeid_from_binary, struct_from_binary
 
+from runtime.ports import free_port
+from runtime.processes import Process
 from simulators.plant.plant import Plant, PlantLayout
 from simulators.profiles import get_profile
 from simulators.tags import NAMESPACE_URI
@@ -180,25 +179,16 @@ def _percentiles(parts: list[np.ndarray]) -> tuple[float, float]:
     return float(p50), float(p99)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_server(args: argparse.Namespace, port: int, data_dir: str) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "simulators", "serve", "--port", str(port), "--data-dir",
-           data_dir, "--lines", str(args.lines), "--banks", str(args.banks), "--furnaces",
-           str(args.furnaces), "--speed", str(args.speed), "--step", str(args.step),
-           "--security", "None", "--history-window", "60"]  # fmt: skip
-    if args.no_fast_path:
-        cmd.append("--no-fast-path")
-    log = Path(data_dir) / "server.log"
-    proc = subprocess.Popen(cmd, stderr=log.open("w"), text=True)
-    deadline = time.monotonic() + 300
-    while "serving opc.tcp://" not in log.read_text() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return proc
+def _start_server(args: argparse.Namespace, port: int, data_dir: str) -> Process:
+    fast_path = ["--no-fast-path"] if args.no_fast_path else []
+    server = Process(
+        Path(data_dir) / "server.log", "simulators", "serve", "--port", str(port),
+        "--data-dir", data_dir, "--lines", str(args.lines), "--banks", str(args.banks),
+        "--furnaces", str(args.furnaces), "--speed", str(args.speed), "--step", str(args.step),
+        "--security", "None", "--history-window", "60", *fast_path,
+    )  # fmt: skip
+    server.wait_for_log("serving opc.tcp://", 300)
+    return server
 
 
 async def _subscribe(client: Client, paths: list[str]):
@@ -255,7 +245,7 @@ def main() -> None:
     args = parser.parse_args()
     layout = PlantLayout(args.lines, args.banks, args.furnaces)
     paths = [s.path for s in Plant(get_profile("domestic"), layout, 42, 0.0).signals]
-    port = _free_port()
+    port = free_port()
     data_dir = tempfile.mkdtemp(prefix="sim-bench-")
     proc = _start_server(args, port, data_dir)
     try:
@@ -265,8 +255,7 @@ def main() -> None:
         result = {"changes_per_s": float("nan"),
                   "error": f"client lost the server ({exc!r}): server overloaded"}  # fmt: skip
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        proc.terminate(timeout_s=60)
         log = (Path(data_dir) / "server.log").read_text()
         if args.keep:
             print(f"server folder kept: {data_dir}")

@@ -27,14 +27,12 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from ingest.embedded_db import resolve_dsn
-from ingest.migrate import apply_migrations
-from ingest.rows import READING_COLUMNS, ReadingRow
-from ingest.spool import Spool, encode_rows
+from ingest.pipeline.spool import Spool, encode_rows
+from store.cluster import resolve_dsn
+from store.databases import create_database, drop_database
+from store.readings import COPY_TEXT_TO_STAGE, CREATE_STAGE, MOVE_STAGED, ReadingRow
 
-_COLUMNS = ", ".join(READING_COLUMNS)
 _STEPS = ("file read", "stage (create + COPY)", "INSERT ON CONFLICT", "commit", "file delete")
 _START = dt.datetime(2026, 11, 2, 6, 0, 0, 412_337, tzinfo=dt.UTC)  # a morning shift
 
@@ -54,7 +52,7 @@ def generate_batches(tags: int, seconds: int, batch_rows: int, seed: int) -> lis
     for second in range(seconds):
         ts = _START + dt.timedelta(seconds=second, microseconds=int(jitter_us[second]))
         line = zip(tag_ids, values[second].tolist(), strict=True)
-        rows.extend([(ts, tag, value, None, 0, ts, 0) for tag, value in line])
+        rows.extend([ReadingRow(ts, tag, value, None, 0, ts, 0) for tag, value in line])
     return [rows[i : i + batch_rows] for i in range(0, len(rows), batch_rows)]
 
 
@@ -137,16 +135,11 @@ async def replay_all_timed_steps(spool: Spool, conn: psycopg.AsyncConnection) ->
         data = segment.read_bytes()
         t1 = clock()
         async with conn.cursor() as cur:
-            await cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS spool_stage (LIKE reading) ON COMMIT DELETE ROWS"
-            )
-            async with cur.copy(f"COPY spool_stage ({_COLUMNS}) FROM STDIN") as copy:
+            await cur.execute(CREATE_STAGE)
+            async with cur.copy(COPY_TEXT_TO_STAGE) as copy:
                 await copy.write(data)
             t2 = clock()
-            await cur.execute(
-                f"INSERT INTO reading ({_COLUMNS}) SELECT {_COLUMNS} FROM spool_stage "
-                "ON CONFLICT (tag_id, time) DO NOTHING"
-            )
+            await cur.execute(MOVE_STAGED)
         t3 = clock()
         await conn.commit()
         t4 = clock()
@@ -248,21 +241,14 @@ async def run(args: argparse.Namespace, dsn: str, folder: Path) -> list[str]:
 
 
 def with_database(server_dsn: str, keep: bool, body: Callable[[str], list[str]]) -> list[str]:
-    name = f"bench_spool_{dt.datetime.now(dt.UTC):%Y%m%d_%H%M%S}"
-    with psycopg.connect(server_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    params = conninfo_to_dict(server_dsn)
-    params["dbname"] = name
-    dsn = make_conninfo(**params)
+    name, dsn = create_database(server_dsn, "bench_spool")
     try:
-        apply_migrations(dsn)
         return body(dsn)
     finally:
         if keep:
             print(f"kept database {name}")
         else:
-            with psycopg.connect(server_dsn, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(server_dsn, name)
 
 
 def server_settings(dsn: str) -> str:

@@ -25,12 +25,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ingest_e2e import drop_database, throwaway_database  # noqa: E402
 from validate_calibration import print_case, print_summary  # noqa: E402
 
-from ingest.embedded_db import free_port, resolve_dsn  # noqa: E402
+from runtime.ports import free_port, port_open  # noqa: E402
+from runtime.processes import Process  # noqa: E402
 from simulators.profiles import get_profile  # noqa: E402
-from tests.integration.processes import Process, port_open, wait_for  # noqa: E402
+from store.cluster import resolve_dsn  # noqa: E402
+from store.databases import create_database, drop_database  # noqa: E402
 from twin.calibration.database import load_database  # noqa: E402
 from twin.calibration.validation import hidden_overrides, score_case  # noqa: E402
 
@@ -49,7 +50,7 @@ def run_case(index: int, args, server_dsn: str) -> dict:
     seed = args.seed + index
     overrides = hidden_overrides(get_profile(profile), np.random.default_rng([seed, 7]))
     work = Path(tempfile.mkdtemp(prefix=f"validate-opcua-{index}-"))
-    name, dsn = throwaway_database(server_dsn)
+    name, dsn = create_database(server_dsn, "bench_validate")
     opc_port, metrics_port = free_port(), free_port()
     sim = Process(
         work / "simulator.log",
@@ -74,7 +75,7 @@ def run_case(index: int, args, server_dsn: str) -> dict:
     ingest = None
     started = time.perf_counter()
     try:
-        wait_for("the simulator", lambda: sim.alive() and port_open(opc_port), 120)
+        sim.wait_until("the simulator", lambda: port_open(opc_port), 120)
         ingest = Process(
             work / "ingest.log",
             "ingest",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from ingest.connection import SESSION_ERRORS, disconnect_quietly, open_client
 from ingest.errors import OpcUaError
-from ingest.selection import resolve_tags
-from ingest.server_limits import DEFAULT_LIMITS, read_server_limits
+from ingest.opcua.connection import SESSION_ERRORS, disconnect_quietly, open_client
+from ingest.opcua.selection import resolve_tags
+from ingest.opcua.server_limits import DEFAULT_LIMITS, read_server_limits
 from ingest.settings import EndpointSettings, IngestSettings
 
 __all__ = ["check_endpoints"]

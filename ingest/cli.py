@@ -1,48 +1,34 @@
-"""``python -m ingest``: run the collector, check a server, serve the API, manage API keys and
-the database."""
+"""``python -m ingest``: record OPC UA servers into the historian (``run``), or list what a
+configuration would record (``check``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
-import sys
 from pathlib import Path
 
 from ingest.errors import IngestError
-from ingest.key_admin import add_keys_parser
+from runtime.commands import run_command
+from runtime.logs import LOG_LEVELS
+from runtime.pins import AsyncuaVersionError, check_asyncua_version
+from store.errors import StoreError
 
 __all__ = ["main"]
-
-logger = logging.getLogger("ingest")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _configure_logging(args.log_level)
-    try:
-        return args.handler(args)
-    except IngestError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return run_command(args, _checked, (IngestError, StoreError, AsyncuaVersionError))
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # asyncua logs every publish response in full at INFO, and psycopg's pool every failed
-    # reconnect while the database is away: the service says the same once, in its words.
-    quieter = {"asyncua": logging.WARNING, "psycopg.pool": logging.ERROR, "psycopg": logging.ERROR}
-    for name, floor in quieter.items():
-        logging.getLogger(name).setLevel(max(floor, logging.getLevelName(level)))
+def _checked(args: argparse.Namespace) -> int:
+    check_asyncua_version()
+    return args.handler(args)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ingest", description=__doc__)
-    parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
-    )
+    parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     run = commands.add_parser("run", help="record OPC UA servers into TimescaleDB")
@@ -55,18 +41,6 @@ def _parser() -> argparse.ArgumentParser:
     _add_source_options(check)
     check.set_defaults(handler=_check)
 
-    api = commands.add_parser("api", help="serve the HTTP API under uvicorn")
-    api.add_argument("--host", help="default: MAGNETLINE_API_HOST or 127.0.0.1")
-    api.add_argument("--port", type=int, help="default: MAGNETLINE_API_PORT or 8000")
-    api.add_argument("--dsn", help="database; default MAGNETLINE_DSN, else the embedded one")
-    api.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    api.set_defaults(handler=_api)
-
-    add_keys_parser(commands)
-
-    db = commands.add_parser("db", help="the embedded database: start, stop, dsn, migrate")
-    db.add_argument("action", choices=["start", "stop", "dsn", "migrate"])
-    db.set_defaults(handler=_db)
     return parser
 
 
@@ -97,8 +71,8 @@ def _load_settings(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ingest.embedded_db import resolve_dsn
     from ingest.service import run_service
+    from store.cluster import resolve_dsn
 
     settings = _load_settings(args)
     asyncio.run(run_service(settings, settings.dsn or resolve_dsn()))
@@ -110,35 +84,3 @@ def _check(args: argparse.Namespace) -> int:
 
     settings = _load_settings(args)
     return asyncio.run(check_endpoints(settings))
-
-
-def _api(args: argparse.Namespace) -> int:
-    from ingest.api.settings import ApiSettings
-    from ingest.api.workers import serve
-    from ingest.embedded_db import resolve_dsn
-    from ingest.migrate import apply_migrations
-
-    overrides = {
-        k: v for k, v in {"host": args.host, "port": args.port, "dsn": args.dsn}.items() if v
-    }
-    settings = ApiSettings(**overrides)
-    dsn = settings.dsn or resolve_dsn()
-    apply_migrations(dsn)
-    serve(settings, dsn, args.workers)
-    return 0
-
-
-def _db(args: argparse.Namespace) -> int:
-    from ingest.embedded_db import EmbeddedCluster, default_state_dir, resolve_dsn
-    from ingest.migrate import apply_migrations
-
-    if args.action == "stop":
-        EmbeddedCluster(default_state_dir()).stop()
-        return 0
-    dsn = resolve_dsn()
-    if args.action == "migrate":
-        applied = apply_migrations(dsn)
-        logger.info("applied migrations: %s", applied or "none (up to date)")
-    if args.action in ("start", "dsn"):
-        print(dsn)
-    return 0

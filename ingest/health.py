@@ -18,20 +18,14 @@ from typing import Any
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
-from ingest.buffer import RowBuffer
-from ingest.collector import EndpointCollector
-from ingest.writer import BatchWriter
+from ingest.pipeline.buffer import RowBuffer
+from ingest.pipeline.collector import EndpointCollector
+from ingest.pipeline.writer import BatchWriter
+from store.health import HealthRow, write_health_rows
 
 __all__ = ["health_details", "report_health", "write_health"]
 
 logger = logging.getLogger(__name__)
-
-_UPSERT = """
-INSERT INTO ingest_health (endpoint, state, updated_at, details) VALUES (%s, %s, %s, %s)
-ON CONFLICT (endpoint) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at,
-    details = EXCLUDED.details
-"""
-
 
 def health_details(
     collector: EndpointCollector, writer: BatchWriter, buffer: RowBuffer
@@ -74,12 +68,14 @@ async def write_health(
     """Write every endpoint's record; False when the database could not take it."""
     now = dt.datetime.now(dt.UTC)
     rows = [
-        (c.endpoint.label, c.status.state, now, json.dumps(health_details(c, writer, buffer)))
+        HealthRow(
+            c.endpoint.label, c.status.state, now, json.dumps(health_details(c, writer, buffer))
+        )
         for c in collectors
     ]
     try:
-        async with pool.connection(timeout=2) as conn, conn.cursor() as cur:
-            await cur.executemany(_UPSERT, rows)
+        async with pool.connection(timeout=2) as conn:
+            await write_health_rows(conn, rows)
     except (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError) as exc:
         logger.debug("health record not written: %s", exc)
         return False

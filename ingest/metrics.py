@@ -15,12 +15,12 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from ingest.collector import EndpointCollector
-from ingest.record_writer import RecordWriter
-from ingest.writer import BatchWriter, RowBuffer
+from ingest.pipeline.collector import EndpointCollector
+from ingest.pipeline.record_writer import RecordWriter
+from ingest.pipeline.writer import BatchWriter, RowBuffer
 
 if TYPE_CHECKING:  # the forecast job loads the twin; metrics only read its counters
-    from ingest.forecast_job import ForecastCounters
+    from ingest.jobs.forecast import ForecastCounters
 
 __all__ = ["IngestMetrics", "serve_metrics"]
 

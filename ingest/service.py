@@ -16,19 +16,19 @@ from pathlib import Path
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
 
-from ingest.buffer import RowBuffer
-from ingest.collector import EndpointCollector
-from ingest.embedded_db import default_state_dir
 from ingest.errors import ConfigError
-from ingest.forecast_job import ForecastCounters, run_forecast_job
 from ingest.health import report_health, write_health
-from ingest.maintenance import run_maintenance
+from ingest.jobs.forecast import ForecastCounters, run_forecast_job
+from ingest.jobs.maintenance import run_maintenance
 from ingest.metrics import IngestMetrics, serve_metrics
-from ingest.migrate import apply_migrations
-from ingest.record_writer import RecordWriter
+from ingest.pipeline.buffer import RowBuffer
+from ingest.pipeline.collector import EndpointCollector
+from ingest.pipeline.record_writer import RecordWriter
+from ingest.pipeline.spool import Spool
+from ingest.pipeline.writer import BatchWriter
 from ingest.settings import IngestSettings
-from ingest.spool import Spool
-from ingest.writer import BatchWriter
+from runtime.state import default_state_dir
+from store.migrate import apply_migrations
 
 __all__ = ["run_service"]
 

@@ -16,11 +16,13 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ROOT", "Process", "ProcessExited", "wait_for"]
+__all__ = ["ROOT", "Process", "ProcessExited", "answers", "wait_for"]
 
 ROOT = Path(__file__).resolve().parents[1]
 _POLL_S = 0.3
@@ -41,6 +43,15 @@ def wait_for(what: str, check: Callable[[], Any], timeout_s: float, poll_s: floa
         if time.monotonic() >= deadline:
             raise TimeoutError(f"timed out after {timeout_s:g} s waiting for {what}")
         time.sleep(poll_s)
+
+
+def answers(url: str, timeout_s: float = 2.0) -> bool:
+    """Whether a GET of ``url`` answers 200 (a service's readiness probe)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 class Process:

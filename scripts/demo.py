@@ -3,8 +3,9 @@
 Starts the simulator, the ingest service and the API as real processes (logs in
 var/demo/), waits until every stage's signals are in the database and readable through
 the API, prints the twin's prediction for the domestic and the tolled route side by side,
-creates an API key (``python -m ingest keys create``) and prints it with where the API and
+creates an API key (``python -m api keys create``) and prints it with where the API and
 its OpenAPI docs answer, and keeps the line running until Ctrl-C, which stops all three.
+The processes are started and stopped by ``runtime.processes``, as in the tests.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,26 +23,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.embedded_db import free_port, resolve_dsn  # noqa: E402
+from runtime.ports import free_port, port_open  # noqa: E402
+from runtime.processes import Process, ProcessExited, wait_for  # noqa: E402
+from store.cluster import resolve_dsn  # noqa: E402
 
 STAGES = ("Separation", "Sintering", "Magnetization")
 NAMESPACE = "urn:magnetline:simulator"
-
-
-def wait_until(what: str, check, timeout_s: float, interval_s: float = 0.5):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(interval_s)
-    raise TimeoutError(f"gave up after {timeout_s:.0f} s waiting for {what}")
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
 def get_json(url: str, key: str | None = None):
@@ -60,35 +45,24 @@ def get_json(url: str, key: str | None = None):
 class Processes:
     """The demo's child processes, stopped in reverse order of start."""
 
-    def __init__(self, log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, env: dict[str, str]) -> None:
         self.log_dir = log_dir
-        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.env = env
+        self.children: dict[str, Process] = {}
 
-    def start(self, name: str, *args: str, env: dict[str, str]) -> None:
-        log = (self.log_dir / f"{name}.log").open("w")
-        command = [sys.executable, "-m", *args]
-        child = subprocess.Popen(
-            command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
-        self.children.append((name, child))
-        print(f"  started {name:<10} pid {child.pid:<7} log {log.name}")
+    def start(self, name: str, *args: str) -> Process:
+        child = Process(self.log_dir / f"{name}.log", *args, env=self.env)
+        self.children[name] = child
+        print(f"  started {name:<10} pid {child.pid:<7} log {child.log_path.name}")
+        return child
 
     def check_alive(self) -> None:
-        for name, child in self.children:
-            if child.poll() is not None:
-                tail = (self.log_dir / f"{name}.log").read_text().splitlines()[-15:]
-                raise RuntimeError(f"{name} exited with {child.returncode}:\n" + "\n".join(tail))
+        for child in self.children.values():
+            child.alive()
 
     def stop(self) -> None:
-        for name, child in reversed(self.children):
-            if child.poll() is None:
-                child.send_signal(signal.SIGINT)
-                try:
-                    child.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
-            print(f"  stopped {name} (exit {child.returncode})")
+        for name, child in reversed(self.children.items()):
+            print(f"  stopped {name} (exit {child.interrupt(timeout_s=15)})")
 
 
 def create_key(env: dict[str, str]) -> dict:
@@ -150,46 +124,27 @@ def main() -> int:
     opc_port = free_port()
     api_port = args.api_port if not port_open(args.api_port) else free_port()
     api = f"http://127.0.0.1:{api_port}/api/v1"
-    env = {**os.environ, "MAGNETLINE_DSN": dsn, "PYTHONUNBUFFERED": "1"}
-    processes = Processes(log_dir)
+    env = {**os.environ, "MAGNETLINE_DSN": dsn}
+    processes = Processes(log_dir, env)
     print("Starting the line simulator, the ingest service and the API:")
     try:
+        simulator = processes.start(
+            "simulator", "simulators", "serve", "--host", "127.0.0.1", "--port", str(opc_port),
+            "--seed", str(args.seed), "--speed", str(args.speed), "--profile", args.profile,
+        )  # fmt: skip
+        simulator.wait_until("the OPC UA server", lambda: port_open(opc_port), 60)
         processes.start(
-            "simulator",
-            "simulators",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(opc_port),
-            "--seed",
-            str(args.seed),
-            "--speed",
-            str(args.speed),
-            "--profile",
-            args.profile,
-            env=env,
-        )
-        wait_until("the OPC UA server", lambda: processes.check_alive() or port_open(opc_port), 60)
-        processes.start(
-            "ingest",
-            "ingest",
-            "run",
-            "--endpoint",
-            f"opc.tcp://127.0.0.1:{opc_port}/",
-            "--namespace-uri",
-            NAMESPACE,
-            "--metrics-port",
-            str(free_port()),
-            env=env,
-        )
-        processes.start("api", "ingest", "api", "--port", str(api_port), env=env)
-        wait_until("the API", lambda: processes.check_alive() or get_json(f"{api}/health"), 60)
+            "ingest", "ingest", "run", "--endpoint", f"opc.tcp://127.0.0.1:{opc_port}/",
+            "--namespace-uri", NAMESPACE, "--metrics-port", str(free_port()),
+        )  # fmt: skip
+        api_process = processes.start("api", "api", "--port", str(api_port))
+        api_process.wait_until("the API", lambda: get_json(f"{api}/health"), 60)
         key = create_key(env)
-        coverage = wait_until(
+        coverage = wait_for(
             "readings of every stage",
             lambda: processes.check_alive() or stage_coverage(api, key["key"]),
             120,
+            poll_s=0.5,
         )
         print_coverage(coverage)
         print("\nThe twin, both routes side by side:\n", flush=True)
@@ -206,7 +161,7 @@ def main() -> int:
             watch(processes, api)
     except KeyboardInterrupt:
         print("\nCtrl-C: stopping")
-    except (RuntimeError, TimeoutError) as exc:
+    except (ProcessExited, RuntimeError, TimeoutError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         processes.stop()
         return 1
@@ -224,7 +179,7 @@ def print_api(port: int, key: dict) -> None:
     print(f"  curl -H 'X-API-Key: {key['key']}' -H 'Content-Type: application/json' "
           f"-d '{{\"route\": \"tolled\", \"what_if\": {{\"shipping_delay_days\": 10}}}}' "
           f"{base}/api/v1/twin/predict")  # fmt: skip
-    print("(python -m ingest keys list | revoke KEY_ID manages keys.)")
+    print("(python -m api keys list | revoke KEY_ID manages keys.)")
 
 
 def watch(processes: Processes, api: str) -> None:

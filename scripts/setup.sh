@@ -5,7 +5,7 @@
 #   - PostgreSQL with TimescaleDB (scripts/install_timescaledb.sh), unless MAGNETLINE_DSN
 #     names a database of your own;
 #   - a virtual environment in .venv with the project and its dev tools installed;
-#   - the embedded database started (python -m ingest db start), unless MAGNETLINE_DSN is set.
+#   - the embedded database started (python -m store start), unless MAGNETLINE_DSN is set.
 #
 # Prints nothing on stdout but what the caller asks for; progress goes to stderr.
 set -euo pipefail
@@ -52,7 +52,7 @@ ensure_database() {
         return 0
     fi
     bash scripts/install_timescaledb.sh
-    .venv/bin/python -m ingest --log-level WARNING db start >/dev/null
+    .venv/bin/python -m store --log-level WARNING start >/dev/null
     log "embedded TimescaleDB is running"
 }
 

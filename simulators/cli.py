@@ -14,6 +14,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from runtime.pins import AsyncuaVersionError, check_asyncua_version
 from simulators.config import SECURITY_MODES, SimConfig, load_config
 from simulators.errors import ConfigError
 from simulators.faults import parse_fault
@@ -142,12 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = settings_from_args(args)
         if args.command == "serve":
+            check_asyncua_version()
             asyncio.run(_serve(cfg))
         else:
             from simulators.offline import run_offline
 
             run_offline(cfg, args.days, args.out, signals=not args.no_signals)
-    except ConfigError as exc:
+    except (ConfigError, AsyncuaVersionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

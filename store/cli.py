@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 
+from runtime.commands import run_command
+from runtime.logs import LOG_LEVELS
 from runtime.state import default_state_dir
 from store.cluster import EmbeddedCluster, resolve_dsn
 from store.errors import StoreError
@@ -23,27 +24,18 @@ logger = logging.getLogger("store")
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        return _run(args.action)
-    except StoreError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return run_command(_parser().parse_args(argv), _run, (StoreError,))
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m store", description=__doc__)
-    parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"]
-    )
+    parser.add_argument("--log-level", default="INFO", choices=LOG_LEVELS)
     parser.add_argument("action", choices=["start", "stop", "dsn", "migrate"])
     return parser
 
 
-def _run(action: str) -> int:
+def _run(args: argparse.Namespace) -> int:
+    action = args.action
     if action == "stop":
         EmbeddedCluster(default_state_dir()).stop()
         return 0

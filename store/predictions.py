@@ -80,7 +80,9 @@ async def insert_predictions_async(
     return len(rows)
 
 
-async def latest_scheduled(conn: psycopg.AsyncConnection, route: str | None) -> list[dict[str, Any]]:
+async def latest_scheduled(
+    conn: psycopg.AsyncConnection, route: str | None
+) -> list[dict[str, Any]]:
     """Rows of each route's newest scheduled forecast (or of ``route``'s only)."""
     cur = await conn.cursor(row_factory=dict_row).execute(_LATEST, {"route": route})
     return await cur.fetchall()

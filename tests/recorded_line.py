@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
-from tests.conftest import free_tcp_port
-from tests.integration.processes import Process, port_open, wait_for
+from runtime.ports import free_port, port_open
+from runtime.processes import Process, wait_for
 
 NAMESPACE = "urn:magnetline:simulator"
 _HISTORY_S = 3 * 86400  # the simulator keeps every step of a test's recording
@@ -42,7 +42,7 @@ def recorded_line(
 ) -> Iterator[Recording]:  # fmt: skip
     """Serve the simulator and record it until ``until()`` holds, then stop the recorder
     (it flushes) and the simulator (it saves its history); yields the recording."""
-    port = free_tcp_port()
+    port = free_port()
     url = f"opc.tcp://127.0.0.1:{port}/"
     data_dir = tmp_path / "sim"
     simulator = Process(tmp_path / "simulator.log", "simulators", "serve", "--port", str(port),

@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from ingest import key_repository
-from ingest.api import create_app
-from ingest.api.settings import ApiSettings
-from ingest.api_keys import Role
+from api import create_app
+from api.keys import Role, create_key_at
+from api.settings import ApiSettings
+from runtime.ports import free_port
+from runtime.processes import Process, answers
 from tests.api.seed import seed
 
 
 def issue_key(dsn: str, role: Role | str, name: str = "tests") -> str:
     """A new key of ``role`` stored in the database at ``dsn``; returns its text."""
+    return create_key_at(dsn, name, Role(role).value)[1]
 
-    async def create() -> str:
-        async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
-            return (await key_repository.create_key(conn, name, Role(role).value))[1]
 
-    return asyncio.run(create())
+def start_api(
+    log_path: Path, dsn: str, *args: str, env: Mapping[str, str] | None = None
+) -> tuple[Process, str]:
+    """``python -m api`` on a free port over the database at ``dsn``, answering its health
+    probe: the process and the server's URL. Stop it with ``.terminate()``."""
+    port = free_port()
+    server = Process(log_path, "api", "--port", str(port), "--dsn", dsn, *args, env=env)
+    url = f"http://127.0.0.1:{port}"
+    server.wait_until("the API's health probe", lambda: answers(f"{url}/api/v1/health"), 60)
+    return server, url
 
 
 def bearer(key: str) -> dict[str, str]:

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from numpy.testing import assert_allclose
 
-from ingest.api import create_app
-from ingest.api.settings import ApiSettings
+from api import create_app
+from api.settings import ApiSettings
 from tests.api.conftest import error_of, keyed
 from tests.api.seed import FIELD, HOUR, SPIKE_AT, T0, TEMP, seed, temperature, window
 

@@ -14,10 +14,10 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.api import create_app
-from ingest.api.app import API_PREFIX
-from ingest.api.settings import ApiSettings
-from ingest.api_keys import Role
+from api import create_app
+from api.app import API_PREFIX
+from api.keys import Role
+from api.settings import ApiSettings
 from tests.api.conftest import bearer, error_of, issue_key
 
 PUBLIC = {("GET", f"{API_PREFIX}/health")}
@@ -127,10 +127,10 @@ def test_every_request_is_logged_with_key_id_route_status_and_time_but_never_the
     anonymous: TestClient, keyring: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     """One access line per request: key id, method, route template, status, duration."""
-    with caplog.at_level(logging.INFO, logger="ingest.api.access"):
+    with caplog.at_level(logging.INFO, logger="api.access"):
         anonymous.get(f"{API_PREFIX}/tags/999999", headers=bearer(keyring["viewer"]))
         anonymous.get(f"{API_PREFIX}/tags", headers=bearer(keyring["forged"]))
-    lines = [r.getMessage() for r in caplog.records if r.name == "ingest.api.access"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "api.access"]
     viewer_id = keyring["viewer"][4:16]
     assert lines[0].startswith(f"key={viewer_id} GET {API_PREFIX}/tags/{{tag_id}} 404 ")
     assert lines[1].startswith(f"key=- GET {API_PREFIX}/tags 401 ") and lines[1].endswith("ms")

@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi.testclient import TestClient
 from numpy.testing import assert_allclose
 
-from ingest.api.periods import periods
+from api.periods import periods
 from tests.api.conftest import error_of
 from tests.api.seed import HOUR, T0, window
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from ingest.api import create_app
-from ingest.api.settings import ApiSettings
+from api import create_app
+from api.settings import ApiSettings
+from runtime.ports import free_port
 from tests.api.conftest import UNCHECKABLE_KEY, bearer, error_of
 from tests.api.seed import HOUR, T0
-from tests.conftest import free_tcp_port
 
 
 def test_ingest_health_has_endpoints_and_rollup_watermarks(client: TestClient) -> None:
@@ -24,7 +24,7 @@ def test_ingest_health_has_endpoints_and_rollup_watermarks(client: TestClient) -
 
 def test_every_resource_is_503_in_our_shape_when_the_database_is_down() -> None:
     """With the database away, data endpoints answer 503 service_unavailable, never 500."""
-    dsn = f"postgresql://nobody:x@127.0.0.1:{free_tcp_port()}/none?connect_timeout=1"
+    dsn = f"postgresql://nobody:x@127.0.0.1:{free_port()}/none?connect_timeout=1"
     with TestClient(create_app(ApiSettings(), dsn), headers=bearer(UNCHECKABLE_KEY)) as client:
         for path in ("/api/v1/ingest/health", "/api/v1/latest"):
             response = client.get(path)

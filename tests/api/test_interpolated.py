@@ -7,7 +7,7 @@ import datetime as dt
 from fastapi.testclient import TestClient
 from numpy.testing import assert_allclose
 
-from ingest.api.interpolation import BAD_NO_DATA
+from api.interpolation import BAD_NO_DATA
 from tests.api.conftest import error_of
 from tests.api.seed import BAD, FIELD, FURNACE_STATE, T0, TEMP, window
 

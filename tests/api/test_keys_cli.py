@@ -1,4 +1,4 @@
-"""``python -m ingest keys``: a created key works against the API, is listed without its
+"""``python -m api keys``: a created key works against the API, is listed without its
 secret or hash, and is refused once revoked."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.api import create_app
-from ingest.api.settings import ApiSettings
-from ingest.cli import main
+from api import create_app
+from api.cli import main
+from api.settings import ApiSettings
 from tests.api.conftest import bearer
 
 

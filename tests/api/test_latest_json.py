@@ -6,8 +6,8 @@ import datetime as dt
 
 import psycopg
 
-from ingest.api import create_app
-from ingest.api.settings import ApiSettings
+from api import create_app
+from api.settings import ApiSettings
 from tests.api.conftest import keyed
 from tests.api.seed import FURNACE_STATE, TEMP, seed
 

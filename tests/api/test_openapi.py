@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from ingest.api import create_app
-from ingest.api.settings import ApiSettings
+from api import create_app
+from api.settings import ApiSettings
 from tests.api.conftest import error_of, keyed
 from tests.api.seed import HOUR, T0, TEMP, window
 
@@ -71,10 +71,10 @@ def test_fast_answers_match_their_response_models(
     client: TestClient, tag_ids: dict[str, int]
 ) -> None:
     """Answers serialized without FastAPI's model pass still validate against their models."""
-    from ingest.api.routes.aggregates import Aggregates
-    from ingest.api.routes.plot import Plot
-    from ingest.api.routes.readings import LatestValue, ReadingPage
-    from ingest.api.routes.tags import Readings
+    from api.routes.aggregates import Aggregates
+    from api.routes.plot import Plot
+    from api.routes.readings import LatestValue, ReadingPage
+    from api.routes.tags import Readings
 
     tag = tag_ids[TEMP]
     cases = [

@@ -1,6 +1,6 @@
 """Property-based run: schemathesis against our own OpenAPI, with an operator's key.
 
-The API runs as ``python -m ingest api`` on a free port over the seeded database, with the
+The API runs as ``python -m api`` on a free port over the seeded database, with the
 twin's limits set small so that any generated run is quick. For each operation schemathesis
 sends ``EXAMPLES`` generated requests (plus its own edge cases) and checks that none gets a
 5xx, that every status code, content type, header and body is the one the OpenAPI
@@ -10,13 +10,9 @@ description declares, and that a request without the key is refused.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -29,11 +25,10 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from ingest.api import create_app
-from ingest.api.settings import ApiSettings
-from ingest.api_keys import Role
-from tests.api.conftest import bearer, issue_key
-from tests.conftest import free_tcp_port
+from api import create_app
+from api.keys import Role
+from api.settings import ApiSettings
+from tests.api.conftest import bearer, issue_key, start_api
 
 EXAMPLES = 10
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -44,37 +39,18 @@ SMALL_TWIN = {"TWIN_MAX_SAMPLES": "50", "TWIN_MAX_HORIZON_DAYS": "60",
               "STREAM_MAX_S": "0.5", "STREAM_POLL_S": "0.1"}  # fmt: skip
 
 
-def _wait_for_health(url: str, server: subprocess.Popen, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "the API exited at start-up"
-        try:
-            if httpx.get(f"{url}/api/v1/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise TimeoutError("the API did not answer its health probe")
-
-
 @pytest.fixture(scope="module")
 def served(
     module_db_dsn: str, tag_ids: dict[str, int], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The API's URL, served by its own command on a free port."""
-    port = free_tcp_port()
     env = {**os.environ, **{f"MAGNETLINE_API_{k}": v for k, v in SMALL_TWIN.items()}}
     log = Path(tmp_path_factory.mktemp("api")) / "api.log"
-    command = [sys.executable, "-m", "ingest", "api", "--port", str(port),
-               "--dsn", module_db_dsn]  # fmt: skip
-    with log.open("wb") as out:
-        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    server, url = start_api(log, module_db_dsn, env=env)
     try:
-        _wait_for_health(url, server)
         yield url
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.terminate(timeout_s=30)
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from ingest.api import create_app
-from ingest.api.params import encode_cursor
-from ingest.api.settings import ApiSettings
+from api import create_app
+from api.params import encode_cursor
+from api.settings import ApiSettings
 from tests.api.conftest import error_of, keyed
 from tests.api.seed import BAD, FIELD, FURNACE_STATE, T0, TEMP, seed, window
 

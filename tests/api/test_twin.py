@@ -15,9 +15,9 @@ from numpy.testing import assert_allclose
 from psycopg.types.json import Jsonb
 
 import twin
-from ingest.api import create_app
-from ingest.api.settings import ApiSettings
-from ingest.api_keys import Role
+from api import create_app
+from api.keys import Role
+from api.settings import ApiSettings
 from tests.api.conftest import error_of, keyed
 
 TWIN = "/api/v1/twin"

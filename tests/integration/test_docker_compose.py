@@ -42,13 +42,14 @@ def test_compose_runs_the_official_timescaledb_image_with_healthchecks() -> None
 
 @pytest.mark.parametrize("service", ["simulator", "ingest", "api"])
 def test_compose_commands_exist_in_the_project(service: str) -> None:
-    """Each service's `python -m PACKAGE SUBCOMMAND` answers --help in this checkout."""
+    """Each service's `python -m PACKAGE [SUBCOMMAND]` answers --help in this checkout."""
     command = _services()[service]["command"]
     assert command[:2] == ["python", "-m"]
-    package, subcommand = command[2], command[3]
+    package = command[2]
+    subcommand = [arg for arg in command[3:4] if not arg.startswith("-")]
     assert (ROOT / package / "__main__.py").exists()
     result = subprocess.run(
-        [sys.executable, "-m", package, subcommand, "--help"],
+        [sys.executable, "-m", package, *subcommand, "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -56,5 +57,5 @@ def test_compose_commands_exist_in_the_project(service: str) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    for option in (arg for arg in command[4:] if arg.startswith("--")):
-        assert option in result.stdout, f"{service}: {option} is not an option of {subcommand}"
+    for option in (arg for arg in command[3:] if arg.startswith("--")):
+        assert option in result.stdout, f"{service}: {option} is not an option of {command[2:4]}"

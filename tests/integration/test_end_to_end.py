@@ -16,9 +16,10 @@ from typing import Any
 import psycopg
 import pytest
 
+from runtime.ports import free_port, port_open
+from runtime.processes import Process, wait_for
 from tests.api.conftest import issue_key
-from tests.conftest import free_tcp_port
-from tests.integration.processes import Process, get_json, port_open, wait_for
+from tests.integration.http import get_json
 from twin import MODEL_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +41,7 @@ def line(tmp_path: Path, db_dsn: str, monkeypatch) -> Iterator[dict[str, Any]]:
     """Simulator, ingest and API running as processes against a fresh database."""
     for key, value in SCHEDULED_FORECAST.items():  # the processes inherit the environment
         monkeypatch.setenv(f"MAGNETLINE_INGEST_FORECAST_{key}", value)
-    opc_port, api_port, metrics_port = free_tcp_port(), free_tcp_port(), free_tcp_port()
+    opc_port, api_port, metrics_port = free_port(), free_port(), free_port()
     simulator = Process(
         tmp_path / "simulator.log",
         "simulators",
@@ -82,7 +83,6 @@ def line(tmp_path: Path, db_dsn: str, monkeypatch) -> Iterator[dict[str, Any]]:
         )
         api = Process(
             tmp_path / "api.log",
-            "ingest",
             "api",
             "--port",
             str(api_port),

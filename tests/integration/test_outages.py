@@ -21,10 +21,11 @@ import psycopg
 import pytest
 from asyncua import Client, ua
 
-from ingest.embedded_db import EmbeddedCluster, default_state_dir
-from ingest.migrate import apply_migrations
-from tests.conftest import free_tcp_port
-from tests.integration.processes import Process, port_open, wait_for
+from runtime.ports import free_port, port_open
+from runtime.processes import Process, wait_for
+from runtime.state import default_state_dir
+from store.cluster import EmbeddedCluster
+from store.migrate import apply_migrations
 
 # The recorder, the servers and the database run as child processes here, so a socket this
 # warning names is the test's own (its OPC UA history client, its polls of a database it
@@ -41,7 +42,7 @@ class Line:
 
     def __init__(self, tmp_path: Path, dsn: str, label: str | None = None) -> None:
         self.tmp_path, self.dsn = tmp_path, dsn
-        self.opc_port = free_tcp_port()
+        self.opc_port = free_port()
         self.url = f"opc.tcp://127.0.0.1:{self.opc_port}/"
         self.label = label or self.url  # the endpoint column of its tags
         self.simulator: Process | None = None

@@ -1,0 +1,85 @@
+"""Opening OPC UA sessions for an endpoint: security, credentials, retries with backoff.
+
+With a security policy but no certificate of its own, the service makes a self-signed
+client certificate once and keeps it in ``$MAGNETLINE_STATE_DIR/pki`` (it must be trusted
+on the server, as for any OPC UA client).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+
+from asyncua import Client, ua
+from asyncua.crypto import security_policies
+
+from ingest.settings import EndpointSettings
+from runtime.state import default_state_dir
+
+__all__ = ["SESSION_ERRORS", "connect_with_retry", "disconnect_quietly", "open_client"]
+
+logger = logging.getLogger(__name__)
+
+SESSION_ERRORS = (OSError, TimeoutError, ConnectionError, ua.UaError)
+_REQUEST_TIMEOUT_S = 10
+# asyncua probes the server this often and gives the probe as long to answer; its default
+# (1 s) declares a busy server (a long HistoryRead, a burst) lost and drops the session.
+_WATCHDOG_S = 10.0
+_FIRST_RETRY_S = 0.5
+_MAX_RETRY_S = 10.0
+
+
+async def open_client(endpoint: EndpointSettings) -> Client:
+    """A connected client for ``endpoint`` (raises one of SESSION_ERRORS)."""
+    client = Client(endpoint.url, timeout=_REQUEST_TIMEOUT_S, watchdog_intervall=_WATCHDOG_S)
+    client.application_uri = "urn:magnetline:ingest"
+    if endpoint.username:
+        client.set_user(endpoint.username)
+        client.set_password(endpoint.password or "")
+    if endpoint.security_policy != "None":
+        await _set_security(client, endpoint)
+    await client.connect()
+    return client
+
+
+async def _set_security(client: Client, endpoint: EndpointSettings) -> None:
+    certificate, private_key = endpoint.certificate, endpoint.private_key
+    if certificate is None or private_key is None:
+        pki = default_state_dir() / "pki"
+        certificate, private_key = await client.setup_self_signed_certificate(
+            pki / "ingest_key.pem", pki / "ingest_cert.der"
+        )
+    policy = getattr(security_policies, f"SecurityPolicy{endpoint.security_policy}")
+    mode = getattr(ua.MessageSecurityMode, endpoint.security_mode)
+    await client.set_security(policy, str(certificate), str(private_key), mode=mode)
+
+
+async def connect_with_retry(
+    endpoint: EndpointSettings, stop: asyncio.Event, on_attempt: Callable[[], None]
+) -> Client | None:
+    """A connected client, retrying with jittered backoff until it works or ``stop`` is set."""
+    delay_s = _FIRST_RETRY_S
+    while not stop.is_set():
+        on_attempt()
+        try:
+            return await open_client(endpoint)
+        except SESSION_ERRORS as exc:
+            logger.warning(
+                "%s: cannot connect (%r); retrying in %.1f s", endpoint.label, exc, delay_s
+            )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay_s)
+        # Jitter keeps many recorders from hammering a server that just came back at once.
+        delay_s = min(delay_s * 2, _MAX_RETRY_S) * random.uniform(0.8, 1.2)
+    return None
+
+
+async def disconnect_quietly(client: Client) -> None:
+    """Close a session that may already be dead without waiting the full request timeout."""
+    try:
+        await asyncio.wait_for(client.disconnect(), 3)
+    except SESSION_ERRORS:
+        client.disconnect_socket()

@@ -1,0 +1,309 @@
+"""Collector: one OPC UA endpoint's data changes, events and lots, recorded until stopped.
+
+Connects (ingest.opcua.connection), resolves the selected tags (ingest.opcua.selection), registers
+them, monitors them in chunks the server accepts (ingest.opcua.subscriptions) and turns every
+notification into a `reading` row for the writer; lot records and events go to the
+record writer. New nodes are picked up by browsing again every ``rebrowse_interval_s``.
+A lost session is reopened, rediscovered and resubscribed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg
+from asyncua import Client, ua
+from asyncua.common.subscription import OpcEvent, StatusChangeEvent
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+
+from ingest.errors import OpcUaError
+from ingest.opcua.connection import SESSION_ERRORS, connect_with_retry, disconnect_quietly
+from ingest.opcua.delivery_latency import DeliveryLatency
+from ingest.opcua.discovery import TagInfo
+from ingest.opcua.events import event_row, subscribe_events
+from ingest.opcua.fast_publish import RawDataChanges, data_change_rows
+from ingest.opcua.quarantine import Quarantine
+from ingest.opcua.selection import resolve_tags
+from ingest.opcua.server_limits import DEFAULT_LIMITS, ServerLimits, read_server_limits
+from ingest.opcua.subscriptions import RecordingSubscription, create_subscription, monitor
+from ingest.opcua.values import ReadingRow
+from ingest.pipeline.buffer import RowBuffer
+from ingest.pipeline.lots import LotRecordError, parse_lot_record
+from ingest.pipeline.record_writer import RecordWriter
+from ingest.pipeline.recovery import GapRecovery
+from ingest.settings import EndpointSettings, SubscriptionSettings
+from store.tags import register_tags
+
+__all__ = ["CollectorState", "EndpointCollector"]
+
+logger = logging.getLogger(__name__)
+
+_EVENT_WAIT_S = 0.5  # how long the event loop of a collector waits before its housekeeping
+_DATABASE_RETRY_S = 2.0
+
+
+@dataclass
+class CollectorState:
+    state: str = "starting"
+    tags: int = 0
+    notifications: int = 0
+    notifications_dropped: int = 0
+    failed_items: int = 0
+    events: int = 0
+    lots_invalid: int = 0
+    sessions_lost: int = 0
+    gaps_recorded: int = 0
+    rows_backfilled: int = 0
+    quarantined: set[str] = field(default_factory=set)
+    last_notification: dt.datetime | None = None
+
+
+class EndpointCollector:
+    """Records one endpoint into the row buffer and the record writer until stopped."""
+
+    def __init__(
+        self,
+        endpoint: EndpointSettings,
+        subscription: SubscriptionSettings,
+        pool: AsyncConnectionPool,
+        buffer: RowBuffer,
+        records: RecordWriter,
+    ) -> None:
+        self.endpoint = endpoint
+        self._settings = subscription
+        self._pool = pool
+        self._known_ids: dict[str, int] = {}  # tag key -> id, kept across sessions
+        self._buffer = buffer
+        self._records = records
+        self._tag_ids: dict[ua.NodeId, int] = {}
+        self._handle_ids: dict[int, int] = {}  # client handle -> tag id
+        self._lot_handles: dict[int, str | None] = {}  # client handle -> stage
+        self._first_data: Callable[[dt.datetime], None] | None = None
+        self._subscription: RecordingSubscription | None = None
+        self._event_types: dict[ua.NodeId, str] = {}
+        self._limits = DEFAULT_LIMITS
+        self._recovery = GapRecovery(
+            endpoint.label, pool, buffer, dt.timedelta(seconds=endpoint.backfill_overlap_s)
+        )
+        self._quarantine = Quarantine(endpoint.label, endpoint.quarantine_retry_s)
+        self._delivery = DeliveryLatency(endpoint.label)
+        self._backfill: asyncio.Task | None = None
+        self.status = CollectorState()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Record until ``stop``; a lost session is reopened, rediscovered and resubscribed."""
+        while not stop.is_set():
+            client = await connect_with_retry(self.endpoint, stop, self._connecting)
+            if client is None:
+                break
+            try:
+                await self._record(client, stop)
+            except SESSION_ERRORS as exc:
+                self.status.state = "reconnecting"
+                self.status.sessions_lost += 1
+                logger.warning("%s: session lost (%r); reconnecting", self.endpoint.label, exc)
+            finally:
+                await self._stop_backfill()
+                await disconnect_quietly(client)
+        self.status.state = "stopped"
+
+    async def _stop_backfill(self) -> None:
+        """An unfinished backfill leaves its gap unfilled; the next session tries again."""
+        if self._backfill is not None and not self._backfill.done():
+            self._backfill.cancel()
+            with contextlib.suppress(asyncio.CancelledError, *SESSION_ERRORS):
+                await self._backfill
+        self._backfill = None
+
+    def _connecting(self) -> None:
+        self.status.state = "connecting"
+
+    async def _record(self, client: Client, stop: asyncio.Event) -> None:
+        # Where data stopped is known before the first new value can move it.
+        seen = self.status.last_notification
+        reason = "session lost" if seen else "recorder was not running"
+        self._limits = await read_server_limits(client, self._default_limits())
+        self._tag_ids, self._handle_ids, self._lot_handles = {}, {}, {}
+        self._quarantine = Quarantine(self.endpoint.label, self.endpoint.quarantine_retry_s)
+        tags, unknown = await resolve_tags(client, self.endpoint, self._limits)
+        if not tags and not unknown:
+            raise OpcUaError(f"{self.endpoint.label}: the settings select no variable")
+        self._quarantine.add_unknown(unknown)
+        resume = await self._recovery.resume_point(seen, await self._tag_id_list(tags))
+        self._first_data = lambda end: self._start_backfill(client, tags, resume, end, reason)
+        subscription = await create_subscription(client, self._settings, self._on_data_changes)
+        self._subscription = subscription
+        await self._add_tags(subscription, tags)
+        self._event_types = await self._subscribe_events(client, subscription)
+        self.status.state = "running"
+        await self._consume(client, subscription, stop)
+
+    async def _tag_id_list(self, tags: list[TagInfo]) -> list[int]:
+        ids = await self._register(tags)
+        return [ids[tag.tag_key] for tag in tags]
+
+    def _default_limits(self) -> ServerLimits:
+        return ServerLimits(monitored_items_per_call=self._settings.max_items_per_request)
+
+    async def _register(self, tags: list[TagInfo]) -> dict[str, int]:
+        """Ids of ``tags``; new ones are registered, waiting for the database if it is away."""
+        new = [tag for tag in tags if tag.tag_key not in self._known_ids]
+        while new:
+            try:
+                async with self._pool.connection(timeout=5) as conn:
+                    self._known_ids.update(await register_tags(conn, [t.row() for t in new]))
+                break
+            except (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError) as exc:
+                self.status.state = "waiting for database"
+                logger.warning(
+                    "%s: cannot register %d tags yet: %s", self.endpoint.label, len(new), exc
+                )
+                await asyncio.sleep(_DATABASE_RETRY_S)
+        return self._known_ids
+
+    async def _add_tags(self, subscription: RecordingSubscription, tags: list[TagInfo]) -> None:
+        ids = await self._register(tags)
+        for tag in tags:
+            self._tag_ids[tag.node_id] = ids[tag.tag_key]
+        refused = await monitor(
+            subscription,
+            tags,
+            self._settings,
+            self.endpoint.deadband,
+            self._limits.monitored_items_per_call,
+            self._learn_handles,
+        )
+        self._quarantine.add_refused(refused)
+        self._update_tag_counts()
+
+    def _learn_handles(self, handles: dict[int, TagInfo]) -> None:
+        lot_variable = self.endpoint.lot_variable
+        for handle, tag in handles.items():
+            self._handle_ids[handle] = self._known_ids[tag.tag_key]
+            if tag.browse_path[-1] == lot_variable:
+                self._lot_handles[handle] = tag.stage
+
+    def _update_tag_counts(self) -> None:
+        self.status.quarantined = self._quarantine.keys
+        self.status.failed_items = len(self.status.quarantined)
+        # Refused items were registered (they have ids); unknown ids never were.
+        self.status.tags = len(self._tag_ids) - self._quarantine.refused_count
+
+    async def _retry_quarantined(self, client: Client, subscription: RecordingSubscription) -> None:
+        tags = await self._quarantine.release(client, self._limits)
+        if tags:
+            await self._add_tags(subscription, tags)
+        self._update_tag_counts()
+
+    async def _add_new_tags(self, client: Client, subscription: RecordingSubscription) -> None:
+        tags, _ = await resolve_tags(client, self.endpoint, self._limits)
+        new = [tag for tag in tags if tag.node_id not in self._tag_ids]
+        if new:
+            logger.info("%s: %d new tags found on re-browse", self.endpoint.label, len(new))
+            await self._add_tags(subscription, new)
+
+    async def _subscribe_events(self, client: Client, subscription: RecordingSubscription) -> dict:
+        if not self.endpoint.events:
+            return {}
+        namespace_index = await client.get_namespace_index(self.endpoint.namespace_uri)
+        try:
+            return await subscribe_events(client, subscription, namespace_index)
+        except ua.UaError as exc:
+            logger.warning(
+                "%s: events not recorded, the server refused: %s", self.endpoint.label, exc
+            )
+            return {}
+
+    def _start_backfill(
+        self,
+        client: Client,
+        tags: list[TagInfo],
+        resume: dt.datetime | None,
+        end: dt.datetime,
+        reason: str,
+    ) -> None:
+        self._backfill = asyncio.create_task(
+            self._recovery.recover(client, tags, dict(self._tag_ids), resume, end, reason),
+            name=f"backfill {self.endpoint.label}",
+        )
+
+    async def _consume(
+        self, client: Client, subscription: RecordingSubscription, stop: asyncio.Event
+    ) -> None:
+        """Until ``stop``: events and status changes; quarantine retries and re-browsing.
+        Data changes arrive on their own, a publish response at a time (_on_data_changes)."""
+        loop = asyncio.get_running_loop()
+        last_browse = loop.time()
+        while not stop.is_set():
+            event = await subscription.next_event(timeout=_EVENT_WAIT_S)
+            if isinstance(event, StatusChangeEvent) and not event.notification.Status.is_good():
+                raise ConnectionError(f"subscription status {event.notification.Status}")
+            if isinstance(event, OpcEvent):
+                await self._record_event(event)
+            if self._quarantine.due():
+                await self._retry_quarantined(client, subscription)
+            self._delivery.log_if_due()
+            if self._rebrowse_due(loop.time() - last_browse):
+                await self._add_new_tags(client, subscription)
+                last_browse = loop.time()
+
+    async def _on_data_changes(
+        self, notification: RawDataChanges | ua.DataChangeNotification, received: dt.datetime
+    ) -> None:
+        """A publish response's data changes: rows to the writer, lots to the record writer.
+        The first ones of a session also say where a gap before them ends."""
+        rows, handles = data_change_rows(notification, self._handle_ids, received)
+        if not rows:
+            return
+        self._delivery.note(rows, received)
+        if self._lot_handles:
+            await self._record_lots(handles, rows)
+        await self._hand_over(rows)
+        if self._first_data is not None:
+            first_data, self._first_data = self._first_data, None
+            first_data(self.status.last_notification)
+
+    def _rebrowse_due(self, since_s: float) -> bool:
+        interval = self.endpoint.rebrowse_interval_s
+        return interval > 0 and since_s >= interval
+
+    async def _hand_over(self, rows: list[ReadingRow]) -> None:
+        await self._buffer.put_many(rows)
+        self.status.notifications += len(rows)
+        newest = max(row.time for row in rows)
+        if self.status.last_notification is None or newest > self.status.last_notification:
+            self.status.last_notification = newest
+        self.status.gaps_recorded = self._recovery.gaps_recorded
+        self.status.rows_backfilled = self._recovery.rows_backfilled
+        dropped = self._subscription.dropped if self._subscription is not None else 0
+        if dropped > self.status.notifications_dropped:
+            logger.error(
+                "%s: %d events dropped by a full client queue", self.endpoint.label, dropped
+            )
+            self.status.notifications_dropped = dropped
+
+    async def _record_lots(self, handles: list[int], rows: list[ReadingRow]) -> None:
+        for handle, row in zip(handles, rows, strict=True):
+            if handle in self._lot_handles and row.value_text:
+                await self._record_lot(row.value_text, self._lot_handles[handle])
+
+    async def _record_event(self, event: OpcEvent) -> None:
+        received = dt.datetime.now(dt.UTC)
+        await self._records.put_event(
+            event_row(self.endpoint.label, event.event, self._event_types, received)
+        )
+        self.status.events += 1
+
+    async def _record_lot(self, text: str, stage: str | None) -> None:
+        try:
+            record = parse_lot_record(text, stage)
+        except LotRecordError as exc:
+            self.status.lots_invalid += 1
+            logger.warning("%s: lot record not stored: %s", self.endpoint.label, exc)
+            return
+        await self._records.put_lot(record, self.endpoint.label)
