@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
+from wsgiref.simple_server import WSGIServer
 
 import numpy as np
 from prometheus_client import CollectorRegistry, start_http_server
@@ -119,8 +120,9 @@ def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(f"magnetline_ingest_{name}", doc, value=value)
 
 
-def serve_metrics(metrics: IngestMetrics, host: str, port: int):
-    """Serve /metrics on ``host:port``; returns the server and its thread (to shut down)."""
+def serve_metrics(metrics: IngestMetrics, host: str, port: int) -> WSGIServer:
+    """Serve /metrics on ``host:port`` in a thread; returns the server (to shut down)."""
     registry = CollectorRegistry()
     registry.register(metrics)
-    return start_http_server(port, addr=host, registry=registry)
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    return server

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import signal
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import AsyncConnectionPool
@@ -63,7 +64,7 @@ async def run_service(
     finally:
         await pool.close()
         if metrics_server is not None:
-            metrics_server[0].shutdown()
+            metrics_server.shutdown()
     logger.info(
         "stopped: %d rows written, %d duplicates skipped, %d spool segments left",
         writer.counters.rows_written,
@@ -110,7 +111,7 @@ def spool_dir(settings: IngestSettings, dsn: str) -> Path:
     return default_state_dir() / "spool" / hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def _serve_metrics(settings: IngestSettings, metrics: IngestMetrics):
+def _serve_metrics(settings: IngestSettings, metrics: IngestMetrics) -> WSGIServer | None:
     if not settings.metrics_port:
         return None
     try:
