@@ -31,7 +31,13 @@ import psycopg
 from ingest.pipeline.spool import Spool, encode_rows
 from store.cluster import resolve_dsn
 from store.databases import create_database, drop_database
-from store.readings import COPY_TEXT_TO_STAGE, CREATE_STAGE, MOVE_STAGED, ReadingRow
+from store.readings import (
+    COPY_TEXT_TO_STAGE,
+    CREATE_STAGE,
+    MOVE_STAGED,
+    ReadingRow,
+    reading_row,
+)
 
 _STEPS = ("file read", "stage (create + COPY)", "INSERT ON CONFLICT", "commit", "file delete")
 _START = dt.datetime(2026, 11, 2, 6, 0, 0, 412_337, tzinfo=dt.UTC)  # a morning shift
@@ -52,7 +58,7 @@ def generate_batches(tags: int, seconds: int, batch_rows: int, seed: int) -> lis
     for second in range(seconds):
         ts = _START + dt.timedelta(seconds=second, microseconds=int(jitter_us[second]))
         line = zip(tag_ids, values[second].tolist(), strict=True)
-        rows.extend([ReadingRow(ts, tag, value, None, 0, ts, 0) for tag, value in line])
+        rows.extend([reading_row(ts, tag, value, None, 0, ts, 0) for tag, value in line])
     return [rows[i : i + batch_rows] for i in range(0, len(rows), batch_rows)]
 
 

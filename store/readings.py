@@ -1,9 +1,18 @@
 """The `reading` hypertable's row, and the statements that write it (each once).
 
-A row is ``ReadingRow(time, tag_id, value, value_text, status_code, server_time,
-time_source)`` in the column order of the table, so it is COPYed as it is. ``time`` is
-the source timestamp, else the server timestamp, else the time it was received;
-``time_source`` records which (:class:`TimeSource`).
+A row is a plain tuple ``(time, tag_id, value, value_text, status_code, server_time,
+time_source)`` in the column order of the table (``READING_COLUMNS``), so it is COPYed as
+it is; code reads its fields by the position constants ``TIME`` ... ``TIME_SOURCE``
+(``row[VALUE_TEXT]``), never by a bare number. ``time`` is the source timestamp, else the
+server timestamp, else the time it was received; ``time_source`` records which
+(:class:`TimeSource`).
+
+Why not a NamedTuple, as every other row that leaves a module here is: readings are the
+recorder's hot path (tens of thousands a second). Measured at 10,000 values/s
+(BENCHMARKS.md, layout I), a NamedTuple row cost ~30 % more recorder CPU per value: the
+garbage collector keeps instances of tuple subclasses tracked (it untracks plain tuples of
+plain values), they miss the tuple free list, and psycopg's binary COPY reads their items
+through the slow path.
 
 Three ways in, one statement each:
 
@@ -19,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Coroutine
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any
 
 import psycopg
 
@@ -29,24 +38,48 @@ __all__ = [
     "MOVE_STAGED",
     "READING_COLUMNS",
     "READING_TYPES",
+    "SERVER_TIME",
+    "STATUS_CODE",
+    "TAG_ID",
+    "TIME",
+    "TIME_SOURCE",
+    "VALUE",
+    "VALUE_TEXT",
     "ReadingRow",
     "TimeSource",
     "copy_readings",
+    "reading_row",
     "upsert_copy_text",
     "upsert_readings",
 ]
 
 
-class ReadingRow(NamedTuple):
-    """One reading, in the column order of `reading`."""
+ReadingRow = tuple[dt.datetime, int, float | None, str | None, int, dt.datetime | None, int]
 
-    time: dt.datetime
-    tag_id: int
-    value: float | None
-    value_text: str | None
-    status_code: int  # the full 32-bit OPC UA status code
-    server_time: dt.datetime | None
-    time_source: int  # TimeSource
+READING_COLUMNS = (
+    "time",
+    "tag_id",
+    "value",
+    "value_text",
+    "status_code",  # the full 32-bit OPC UA status code
+    "server_time",
+    "time_source",  # TimeSource
+)
+TIME, TAG_ID, VALUE, VALUE_TEXT, STATUS_CODE, SERVER_TIME, TIME_SOURCE = range(7)
+READING_TYPES = ("timestamptz", "int4", "float8", "text", "int8", "timestamptz", "int2")
+
+
+def reading_row(
+    time: dt.datetime,
+    tag_id: int,
+    value: float | None,
+    value_text: str | None,
+    status_code: int,
+    server_time: dt.datetime | None,
+    time_source: int,
+) -> ReadingRow:
+    """A row from its fields by name (where rows are few; the hot path builds tuples)."""
+    return (time, tag_id, value, value_text, status_code, server_time, time_source)
 
 
 class TimeSource(int, Enum):
@@ -56,9 +89,6 @@ class TimeSource(int, Enum):
     SERVER = 1
     RECEIVED = 2
 
-
-READING_COLUMNS = ReadingRow._fields
-READING_TYPES = ("timestamptz", "int4", "float8", "text", "int8", "timestamptz", "int2")
 
 _COLUMNS = ", ".join(READING_COLUMNS)
 # The staging upsert's three statements (public so that a benchmark can time each step).

@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 import time
 
-from store.readings import ReadingRow, TimeSource
+from store.readings import TIME, TIME_SOURCE, ReadingRow, TimeSource
 
 __all__ = ["DeliveryLatency"]
 
@@ -32,9 +32,9 @@ class DeliveryLatency:
 
     def note(self, rows: list[ReadingRow], received: dt.datetime) -> None:
         self.samples.extend(
-            (received - row.time).total_seconds()
+            (received - row[TIME]).total_seconds()
             for row in rows[:: self.every]
-            if row.time_source == _SOURCE
+            if row[TIME_SOURCE] == _SOURCE
         )
 
     def log_if_due(self) -> None:

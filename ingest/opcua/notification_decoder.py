@@ -48,8 +48,6 @@ _INT32 = struct.Struct("<i")
 _SOURCE = int(TimeSource.SOURCE)
 _SERVER = int(TimeSource.SERVER)
 _RECEIVED = int(TimeSource.RECEIVED)
-# ReadingRow from a tuple without its keyword-argument constructor (~0.3 µs a row less).
-_row = tuple.__new__
 
 
 class NotificationDecodeError(ValueError):
@@ -165,7 +163,7 @@ def _items(
         else:
             time, source = received, _RECEIVED
         handle = head[0]
-        rows.append(_row(ReadingRow, (time, tag_ids[handle], number, text, status, server, source)))
+        rows.append((time, tag_ids[handle], number, text, status, server, source))
         handles.append(handle)
     return rows, handles, pos
 

@@ -31,7 +31,7 @@ def row_from_datavalue(tag_id: int, value: ua.DataValue, received: dt.datetime) 
         number, text = None, None
     else:
         number, text = split_value(raw)
-    return ReadingRow(time, tag_id, number, text, status, value.ServerTimestamp, source)
+    return (time, tag_id, number, text, status, value.ServerTimestamp, source)
 
 
 def split_value(raw: Any) -> tuple[float | None, str | None]:

@@ -31,12 +31,12 @@ from ingest.opcua.quarantine import Quarantine
 from ingest.opcua.selection import resolve_tags
 from ingest.opcua.server_limits import DEFAULT_LIMITS, ServerLimits, read_server_limits
 from ingest.opcua.subscriptions import RecordingSubscription, create_subscription, monitor
-from ingest.opcua.values import ReadingRow
 from ingest.pipeline.buffer import RowBuffer
 from ingest.pipeline.lots import LotRecordError, parse_lot_record
 from ingest.pipeline.record_writer import RecordWriter
 from ingest.pipeline.recovery import GapRecovery
 from ingest.settings import EndpointSettings, SubscriptionSettings
+from store.readings import TIME, VALUE_TEXT, ReadingRow
 from store.tags import register_tags
 
 __all__ = ["CollectorState", "EndpointCollector"]
@@ -275,7 +275,7 @@ class EndpointCollector:
     async def _hand_over(self, rows: list[ReadingRow]) -> None:
         await self._buffer.put_many(rows)
         self.status.notifications += len(rows)
-        newest = max(row.time for row in rows)
+        newest = max(row[TIME] for row in rows)
         if self.status.last_notification is None or newest > self.status.last_notification:
             self.status.last_notification = newest
         self.status.gaps_recorded = self._recovery.gaps_recorded
@@ -289,8 +289,8 @@ class EndpointCollector:
 
     async def _record_lots(self, handles: list[int], rows: list[ReadingRow]) -> None:
         for handle, row in zip(handles, rows, strict=True):
-            if handle in self._lot_handles and row.value_text:
-                await self._record_lot(row.value_text, self._lot_handles[handle])
+            if handle in self._lot_handles and row[VALUE_TEXT]:
+                await self._record_lot(row[VALUE_TEXT], self._lot_handles[handle])
 
     async def _record_event(self, event: OpcEvent) -> None:
         received = dt.datetime.now(dt.UTC)

@@ -25,7 +25,7 @@ import psycopg
 
 from ingest.pipeline.buffer import RowBuffer
 from ingest.pipeline.spool import Spool
-from store.readings import ReadingRow, copy_readings, upsert_readings
+from store.readings import TIME, ReadingRow, copy_readings, upsert_readings
 
 __all__ = ["BatchWriter", "RowBuffer", "WriterCounters"]
 
@@ -61,7 +61,7 @@ class WriterCounters:
     def note_latency(self, rows: list[ReadingRow]) -> None:
         now = dt.datetime.now(dt.UTC)
         self.commit_latency_s.extend(
-            (now - row.time).total_seconds() for row in rows[::LATENCY_SAMPLE_EVERY]
+            (now - row[TIME]).total_seconds() for row in rows[::LATENCY_SAMPLE_EVERY]
         )
 
     def note_times(self, oldest: dt.datetime, newest: dt.datetime) -> None:
@@ -153,7 +153,7 @@ class BatchWriter:
     def _count(self, rows: list[ReadingRow], written: int) -> None:
         self.counters.rows_written += written
         self.counters.rows_duplicate += len(rows) - written
-        self.counters.note_times(min(row.time for row in rows), max(row.time for row in rows))
+        self.counters.note_times(min(row[TIME] for row in rows), max(row[TIME] for row in rows))
         self.counters.note_latency(rows)
         self.counters.batches += 1
         self.counters.last_commit_monotonic = time.monotonic()
@@ -198,7 +198,7 @@ class BatchWriter:
         if await asyncio.to_thread(self.spool.append, rows):
             self.counters.rows_spooled += len(rows)
             # Roll-ups wait for the spool to empty, then redo from the oldest spooled time.
-            self.counters.note_times(min(row.time for row in rows), max(row.time for row in rows))
+            self.counters.note_times(min(row[TIME] for row in rows), max(row[TIME] for row in rows))
             self.counters.spool_full = False
             return
         if not self.counters.spool_full:

@@ -8,13 +8,13 @@ import logging
 import pytest
 
 from ingest.opcua.delivery_latency import DeliveryLatency
-from store.readings import ReadingRow, TimeSource
+from store.readings import TimeSource, reading_row
 
 RECEIVED = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 
 
 def _row(age_s: float, source: TimeSource = TimeSource.SOURCE):
-    return ReadingRow(RECEIVED - dt.timedelta(seconds=age_s), 1, 1.0, None, 0, None, int(source))
+    return reading_row(RECEIVED - dt.timedelta(seconds=age_s), 1, 1.0, None, 0, None, int(source))
 
 
 def test_samples_every_nth_value_with_a_source_timestamp() -> None:

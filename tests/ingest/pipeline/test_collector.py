@@ -18,7 +18,7 @@ from ingest.errors import ConfigError
 from ingest.pipeline.spool import Spool
 from ingest.pipeline.writer import BatchWriter, RowBuffer
 from ingest.service import run_service
-from store.readings import ReadingRow
+from store.readings import reading_row
 from tests.ingest.tiny_plant import (
     NAMESPACE,
     TinyPlant,
@@ -165,7 +165,7 @@ async def test_writer_skips_rows_it_already_stored(db_dsn: str, tmp_path: Path) 
     """A batch that repeats stored rows writes only the new ones and never fails."""
     t0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     rows = [
-        ReadingRow(t0 + dt.timedelta(seconds=i), 1, float(i), None, 0, None, 0) for i in range(10)
+        reading_row(t0 + dt.timedelta(seconds=i), 1, float(i), None, 0, None, 0) for i in range(10)
     ]
     buffer = RowBuffer(max_rows=1000)
     writer = BatchWriter(db_dsn, buffer, 100, 0.1, Spool(tmp_path, 10**8))
@@ -173,7 +173,7 @@ async def test_writer_skips_rows_it_already_stored(db_dsn: str, tmp_path: Path) 
     assert await writer.flush_once() == 6
     await buffer.put_many(rows)
     assert await writer.flush_once() == 4
-    await buffer.put_many([ReadingRow(t0, 1, float("nan"), None, 0, None, 0)])
+    await buffer.put_many([reading_row(t0, 1, float("nan"), None, 0, None, 0)])
     assert await writer.flush_once() == 0
     stop = asyncio.Event()
     stop.set()
