@@ -27,7 +27,12 @@ _COLUMNS = {"key_id": 12, "name": 20, "role": 8, "created_at": 32, "revoked_at":
 
 def add_keys_parser(commands: argparse._SubParsersAction) -> None:
     keys = commands.add_parser("keys", help="API keys: create, list, revoke")
-    keys.add_argument("--dsn", help="database; default MAGNETLINE_DSN, else the embedded one")
+    # SUPPRESS: `python -m api --dsn DSN keys ...` works too (a default here would reset it).
+    keys.add_argument(
+        "--dsn",
+        default=argparse.SUPPRESS,
+        help="database; default MAGNETLINE_DSN, else the embedded one",
+    )
     actions = keys.add_subparsers(required=True, metavar="ACTION")
     create = actions.add_parser("create", help="a new key; its text is shown once")
     create.add_argument("--name", required=True, help="who or what uses the key")
