@@ -68,7 +68,7 @@ class Processes:
 def create_key(env: dict[str, str]) -> dict:
     """A new operator key for the demo's user, made with the command line meant for it."""
     name = f"demo {time.strftime('%Y-%m-%d %H:%M:%S')}"
-    command = [sys.executable, "-m", "ingest", "--log-level", "WARNING", "keys", "create",
+    command = [sys.executable, "-m", "api", "--log-level", "WARNING", "keys", "create",
                "--name", name, "--role", "operator", "--json"]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     if done.returncode != 0:
