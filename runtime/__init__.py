@@ -4,13 +4,16 @@
 - :mod:`runtime.processes`: a project command line as a child process (started, waited
   for until ready, stopped by pid), for the demo, the tests and the benches;
 - :mod:`runtime.state`: where the project keeps its state on this machine;
-- :mod:`runtime.logs`: one log format for every command line;
+- :mod:`runtime.logs` and :mod:`runtime.commands`: one log format, and one way for every
+  command line to end (0, or 2 with one ``error:`` line);
 - :mod:`runtime.pins`: the versions of libraries whose internals the fast paths patch,
   checked at start-up.
 
-It imports none of the project's other packages, so all of them may import it.
+It imports none of the project's other packages, so they may import it (all but the twin,
+which stays free of every other part).
 """
 
+from runtime.commands import run_command
 from runtime.logs import configure_logging
 from runtime.pins import check_asyncua_version
 from runtime.ports import free_port, port_is_free, port_open
@@ -28,5 +31,6 @@ __all__ = [
     "free_port",
     "port_is_free",
     "port_open",
+    "run_command",
     "wait_for",
 ]

@@ -9,9 +9,10 @@
 - ``queries``: what the API reads;
 - ``databases``: throwaway databases for tests and benchmarks.
 
-Rows that cross into or out of this package are named types (``ReadingRow``, ``TagRow``,
-``Gap``, ``EventRow``, ``LotRecord``, ``HealthRow``, ``PredictionRow``) or dicts keyed by
-column. It imports none of ``ingest``, ``api``, ``simulators``.
+Rows that cross into or out of this package are named types (``TagRow``, ``Gap``,
+``EventRow``, ``LotRecord``, ``HealthRow``, ``PredictionRow``) or dicts keyed by column;
+readings, the hot path, are plain tuples read by named positions (``store.readings`` says
+why). It imports none of ``ingest``, ``api``, ``simulators``.
 """
 
 __all__: list[str] = []

@@ -52,7 +52,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _leftover_processes() -> list[str]:
-    """Processes started under this pytest run (they inherit its mark) still alive."""
+    """Processes started under this pytest run (they inherit its mark) still alive, but for
+    multiprocessing's resource tracker of this process, which ends when pytest does."""
     mark = f"{SESSION_MARK}={os.environ[SESSION_MARK]}".encode()
     found = []
     for proc in Path("/proc").iterdir():
@@ -60,11 +61,12 @@ def _leftover_processes() -> list[str]:
             continue
         try:
             environ = (proc / "environ").read_bytes()
-            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            state, parent = (proc / "stat").read_text().rsplit(")", 1)[1].split()[:2]
             command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:  # ended meanwhile, or not ours to read
             continue
-        if mark in environ.split(b"\0") and state != "Z":
+        ours_until_exit = int(parent) == os.getpid() and "resource_tracker" in command
+        if mark in environ.split(b"\0") and state != "Z" and not ours_until_exit:
             found.append(f"pid {proc.name}: {command[:160]}")
     return found
 
