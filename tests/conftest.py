@@ -52,14 +52,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def _leftover_processes() -> list[str]:
-    """Processes started under this pytest run (they inherit its mark) still alive, but for
-    multiprocessing's resource tracker of this process, which ends when pytest does."""
+    """Processes of this user started under this pytest run (they inherit its mark) still
+    alive, but for multiprocessing's resource tracker of this process, which ends when pytest
+    does. (The embedded database, run by the postgres user, is meant to stay up.)"""
     mark = f"{SESSION_MARK}={os.environ[SESSION_MARK]}".encode()
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit() or int(proc.name) == os.getpid():
             continue
         try:
+            if proc.stat().st_uid != os.getuid():
+                continue
             environ = (proc / "environ").read_bytes()
             state, parent = (proc / "stat").read_text().rsplit(")", 1)[1].split()[:2]
             command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
