@@ -45,7 +45,6 @@ from api.keys import create_key_at
 from runtime.processes import ROOT, Process, answers
 from store.cluster import resolve_dsn
 from store.databases import create_database, drop_database
-from store.migrate import apply_migrations
 
 logger = logging.getLogger("bench.api_load")
 CLIENTS = 8
@@ -179,7 +178,6 @@ def _report(results: dict[str, dict[str, float]], rows: int, load_s: float) -> N
 
 
 def _prepare(dsn: str) -> tuple[int, dt.datetime, float]:
-    apply_migrations(dsn)
     began, now = time.monotonic(), dt.datetime.now(dt.UTC)
     rows = load_readings(dsn, now)
     end = now.replace(minute=0, second=0, microsecond=0)

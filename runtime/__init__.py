@@ -13,24 +13,6 @@ It imports none of the project's other packages, so they may import it (all but 
 which stays free of every other part).
 """
 
-from runtime.commands import run_command
-from runtime.logs import configure_logging
-from runtime.pins import check_asyncua_version
-from runtime.ports import free_port, port_is_free, port_open
-from runtime.processes import ROOT, Process, ProcessExited, answers, wait_for
-from runtime.state import default_state_dir
-
-__all__ = [
-    "ROOT",
-    "Process",
-    "ProcessExited",
-    "answers",
-    "check_asyncua_version",
-    "configure_logging",
-    "default_state_dir",
-    "free_port",
-    "port_is_free",
-    "port_open",
-    "run_command",
-    "wait_for",
-]
+# Nothing is imported here: a part that needs a free port should not pay for urllib,
+# subprocess and importlib.metadata at start-up. Import the modules themselves.
+__all__: list[str] = []

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from runtime.ports import free_port, port_open  # noqa: E402
-from runtime.processes import Process, ProcessExited, wait_for  # noqa: E402
+from runtime.processes import Process, wait_for  # noqa: E402
 from store.cluster import resolve_dsn  # noqa: E402
 
 STAGES = ("Separation", "Sintering", "Magnetization")
@@ -161,7 +161,7 @@ def main() -> int:
             watch(processes, api)
     except KeyboardInterrupt:
         print("\nCtrl-C: stopping")
-    except (ProcessExited, RuntimeError, TimeoutError) as exc:
+    except (RuntimeError, TimeoutError) as exc:  # ProcessExited is a RuntimeError
         print(f"\nerror: {exc}", file=sys.stderr)
         processes.stop()
         return 1
