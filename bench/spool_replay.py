@@ -37,6 +37,7 @@ from store.readings import (
     MOVE_STAGED,
     ReadingRow,
     reading_row,
+    upsert_copy_text,
 )
 
 _STEPS = ("file read", "stage (create + COPY)", "INSERT ON CONFLICT", "commit", "file delete")
@@ -127,7 +128,7 @@ async def replay_all(spool: Spool, conn: psycopg.AsyncConnection) -> int:
     """The writer's replay loop: oldest segment first until the spool is empty."""
     stored = 0
     while len(spool):
-        stored += await spool.replay_oldest(conn)
+        stored += await spool.replay_oldest(conn, upsert_copy_text)
     return stored
 
 

@@ -27,6 +27,7 @@ __all__ = ["health_details", "report_health", "write_health"]
 
 logger = logging.getLogger(__name__)
 
+
 def health_details(
     collector: EndpointCollector, writer: BatchWriter, buffer: RowBuffer
 ) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 Runs until asked to stop (SIGINT/SIGTERM), then stops the collectors, stores (or spools)
 what is still buffered, and closes. Each endpoint fails and recovers on its own; the
-database going away sends readings to the spool, and they are replayed when it is back.
+database going away sends readings, events and lots to the spool, and they are replayed when
+it is back. The database may be away at start too: the service records to the spool and
+migrates the database once it answers.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import asyncio
 import hashlib
 import logging
 import signal
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 from psycopg.conninfo import conninfo_to_dict
@@ -24,12 +28,13 @@ from ingest.jobs.maintenance import run_maintenance
 from ingest.metrics import IngestMetrics, serve_metrics
 from ingest.pipeline.buffer import RowBuffer
 from ingest.pipeline.collector import EndpointCollector
-from ingest.pipeline.record_writer import RecordWriter
+from ingest.pipeline.database_gate import DatabaseGate
+from ingest.pipeline.record_writer import RecordWriter, encode_records
 from ingest.pipeline.spool import Spool
+from ingest.pipeline.tag_ids import TagIds
 from ingest.pipeline.writer import BatchWriter
 from ingest.settings import IngestSettings
 from runtime.state import default_state_dir
-from store.migrate import apply_migrations
 
 __all__ = ["run_service"]
 
@@ -42,17 +47,27 @@ async def run_service(
     settings: IngestSettings, dsn: str, stop: asyncio.Event | None = None
 ) -> None:
     """Record every configured endpoint until ``stop`` is set or a signal arrives."""
-    apply_migrations(dsn)
     stop = stop or _stop_on_signals()
+    gate = DatabaseGate()
     buffer = RowBuffer(settings.writer.queue_max_rows)
-    spool = Spool(spool_dir(settings, dsn), int(settings.writer.spool_max_mb * 1e6))
+    folder = spool_dir(settings, dsn)
+    max_bytes = int(settings.writer.spool_max_mb * 1e6)
+    spool = Spool(folder, max_bytes)
+    tag_ids = TagIds(folder, spool_empty=not len(spool))
     writer = BatchWriter(
-        dsn, buffer, settings.writer.batch_size, settings.writer.flush_interval_s, spool
+        dsn,
+        buffer,
+        settings.writer.batch_size,
+        settings.writer.flush_interval_s,
+        spool,
+        gate,
+        tag_ids,
     )
     pool = AsyncConnectionPool(dsn, min_size=1, max_size=4, open=False, kwargs={"autocommit": True})
-    records = RecordWriter(pool)
+    records_spool = Spool(folder / "records", max_bytes, encode_records, ".jsonl")
+    records = RecordWriter(pool, records_spool, gate.migrated)
     collectors = [
-        EndpointCollector(endpoint, settings.subscription, pool, buffer, records)
+        EndpointCollector(endpoint, settings.subscription, pool, buffer, records, gate, tag_ids)
         for endpoint in settings.endpoint
     ]
     forecasts = ForecastCounters()
@@ -60,32 +75,48 @@ async def run_service(
     metrics_server = _serve_metrics(settings, metrics)
     await pool.open(wait=False)
     try:
-        await _run(settings, dsn, stop, pool, buffer, writer, records, collectors, forecasts)
+        await _run(settings, dsn, stop, gate, pool, buffer, writer, records, collectors, forecasts)
     finally:
         await pool.close()
         if metrics_server is not None:
             metrics_server.shutdown()
     logger.info(
-        "stopped: %d rows written, %d duplicates skipped, %d spool segments left",
+        "stopped: %d rows written, %d duplicates skipped, %d spool segments left "
+        "(%d of events and lots)",
         writer.counters.rows_written,
         writer.counters.rows_duplicate,
         len(writer.spool),
+        len(records.spool),
     )
 
 
-async def _run(settings, dsn, stop, pool, buffer, writer, records, collectors, forecasts) -> None:
+async def _run(
+    settings, dsn, stop, gate, pool, buffer, writer, records, collectors, forecasts
+) -> None:
     collector_stop, writer_stop = asyncio.Event(), asyncio.Event()
+    migration = asyncio.create_task(gate.migrate(dsn, writer_stop), name="migrations")
     tasks = [asyncio.create_task(c.run(collector_stop), name=c.endpoint.label) for c in collectors]
+    migrated = gate.migrated
     background = [
         asyncio.create_task(writer.run(writer_stop), name="writer"),
         asyncio.create_task(records.run(writer_stop), name="records"),
-        asyncio.create_task(run_maintenance(dsn, settings, writer, writer_stop)),
-        asyncio.create_task(run_forecast_job(dsn, settings, forecasts, writer_stop)),
         asyncio.create_task(
-            report_health(pool, collectors, writer, buffer, settings.health_interval_s, writer_stop)
+            _once(migrated, writer_stop, run_maintenance(dsn, settings, writer, writer_stop))
+        ),
+        asyncio.create_task(
+            _once(migrated, writer_stop, run_forecast_job(dsn, settings, forecasts, writer_stop))
+        ),
+        asyncio.create_task(
+            _once(
+                migrated,
+                writer_stop,
+                report_health(
+                    pool, collectors, writer, buffer, settings.health_interval_s, writer_stop
+                ),
+            )
         ),
     ]
-    await _wait_for_stop_or_failure(stop, tasks)
+    await _wait_for_stop_or_failure(stop, [*tasks, migration])
     collector_stop.set()
     # A collector still connecting or browsing a large server does not look at the stop
     # event until it records: give it a moment, then cancel it.
@@ -96,7 +127,11 @@ async def _run(settings, dsn, stop, pool, buffer, writer, records, collectors, f
     results = [r for r in results if not isinstance(r, asyncio.CancelledError)]
     writer_stop.set()
     await asyncio.gather(*background)
-    await write_health(pool, collectors, writer, buffer)
+    if migration.done() and migration.exception() is not None:
+        raise migration.exception()
+    await migration
+    if migrated.is_set():
+        await write_health(pool, collectors, writer, buffer)
     for result in results:
         if isinstance(result, BaseException):
             raise result
@@ -125,6 +160,19 @@ def _serve_metrics(settings: IngestSettings, metrics: IngestMetrics) -> WSGIServ
     return server
 
 
+async def _once(ready: asyncio.Event, stop: asyncio.Event, job: Coroutine[Any, Any, None]) -> None:
+    """Run ``job`` once ``ready`` is set; never if ``stop`` comes first."""
+    waiting = asyncio.create_task(ready.wait())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait([waiting, stopping], return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    stopping.cancel()
+    if ready.is_set() and not stop.is_set():
+        await job
+    else:
+        job.close()
+
+
 def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -134,10 +182,14 @@ def _stop_on_signals() -> asyncio.Event:
 
 
 async def _wait_for_stop_or_failure(stop: asyncio.Event, tasks: list[asyncio.Task]) -> None:
+    """Until ``stop``, or a task ends in failure (one that ends well is not waited for)."""
     stop_task = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([stop_task, *tasks], return_when=asyncio.FIRST_COMPLETED)
-    if stop_task not in done:
-        stop_task.cancel()
-        for task in done:
-            if task.exception() is not None:
-                logger.error("collector %s failed: %s", task.get_name(), task.exception())
+    pending = {stop_task, *tasks}
+    while stop_task in pending:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        failed = [task for task in done if task is not stop_task and task.exception() is not None]
+        for task in failed:
+            logger.error("%s failed: %s", task.get_name(), task.exception())
+        if failed or len(pending) == 1:
+            break
+    stop_task.cancel()

@@ -1,4 +1,9 @@
-"""The `gap` table (intervals without data) and where an endpoint's stored data stops."""
+"""The `gap` table (intervals without data) and where an endpoint's stored data stops.
+
+A gap is recorded when data resumes, then recovered from the server's history; the
+recovery says per kind of data (readings, events, lots) what it found: RECOVERED (the
+history answered for all of it), PARTLY (for some nodes only) or NONE (no such history).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,22 @@ from typing import NamedTuple
 
 import psycopg
 
-__all__ = ["Gap", "last_stored_time", "mark_filled", "record_gap", "unfilled_gaps"]
+__all__ = [
+    "NONE",
+    "PARTLY",
+    "RECOVERED",
+    "Gap",
+    "finish_recovery",
+    "gaps_to_recover",
+    "last_stored_time",
+    "record_gap",
+]
+
+RECOVERED, PARTLY, NONE = "recovered", "partly", "none"
 
 
 class Gap(NamedTuple):
-    """A recorded interval without data, not filled yet."""
+    """A recorded interval without data, not recovered yet."""
 
     gap_id: int
     start: dt.datetime
@@ -41,19 +57,30 @@ async def record_gap(
     return (await cur.fetchone())[0]
 
 
-async def mark_filled(conn: psycopg.AsyncConnection, gap_id: int) -> None:
+async def finish_recovery(
+    conn: psycopg.AsyncConnection,
+    gap_id: int,
+    readings: str,
+    events: str | None,
+    lots: str | None,
+) -> None:
+    """Say what the recovery of a gap found (None: that kind is not recorded there)."""
+    filled = all(state in (RECOVERED, None) for state in (readings, events, lots))
     await conn.execute(
-        "UPDATE gap SET filled = true, filled_at = now() WHERE gap_id = %s", (gap_id,)
+        "UPDATE gap SET readings = %s, events = %s, lots = %s, filled = %s,"
+        " filled_at = CASE WHEN %s THEN now() END, recovered_at = now() WHERE gap_id = %s",
+        (readings, events, lots, filled, filled, gap_id),
     )
 
 
-async def unfilled_gaps(
+async def gaps_to_recover(
     conn: psycopg.AsyncConnection, endpoint: str, within: dt.timedelta = dt.timedelta(days=7)
 ) -> list[Gap]:
-    """Recent gaps of ``endpoint`` not yet filled, oldest first."""
+    """Recent gaps of ``endpoint`` whose recovery never ran to its end, oldest first."""
     cur = await conn.execute(
-        "SELECT gap_id, start_time, end_time FROM gap WHERE endpoint = %s AND NOT filled "
-        "AND end_time IS NOT NULL AND end_time > now() - %s ORDER BY start_time",
+        "SELECT gap_id, start_time, end_time FROM gap WHERE endpoint = %s"
+        " AND recovered_at IS NULL AND end_time IS NOT NULL AND end_time > now() - %s"
+        " ORDER BY start_time",
         (endpoint, within),
     )
     return [Gap(*row) for row in await cur.fetchall()]

@@ -57,9 +57,7 @@ ORDER BY p.route, p.scenario, p.metric
 
 
 def _params(rows: list[PredictionRow], origin: str) -> list[tuple]:
-    return [
-        (*r[:9], Jsonb(r.quantiles), r.model_version, Jsonb(r.inputs), origin) for r in rows
-    ]
+    return [(*r[:9], Jsonb(r.quantiles), r.model_version, Jsonb(r.inputs), origin) for r in rows]
 
 
 def insert_predictions(

@@ -114,12 +114,24 @@ async def upsert_readings(conn: psycopg.AsyncConnection, rows: list[ReadingRow])
     return await _staged(conn, lambda cur: _copy_binary(cur, "reading_stage", rows))
 
 
-async def upsert_copy_text(conn: psycopg.AsyncConnection, data: bytes) -> int:
-    """Store the rows of ``data`` (COPY text, `reading`'s columns) not stored yet."""
+async def upsert_copy_text(
+    conn: psycopg.AsyncConnection, data: bytes, tag_ids: dict[int, int] | None = None
+) -> int:
+    """Store the rows of ``data`` (COPY text, `reading`'s columns) not stored yet.
+
+    ``tag_ids`` maps provisional tag ids (given while the database was away) to the ids
+    the database assigned since; rows with other ids are stored as they are."""
 
     async def fill(cur: psycopg.AsyncCursor) -> None:
         async with cur.copy(COPY_TEXT_TO_STAGE) as copy:
             await copy.write(data)
+        if tag_ids:
+            await cur.execute(
+                "UPDATE reading_stage s SET tag_id = m.tag_id"
+                " FROM unnest(%s::int[], %s::int[]) AS m(provisional, tag_id)"
+                " WHERE s.tag_id = m.provisional",
+                (list(tag_ids), list(tag_ids.values())),
+            )
 
     return await _staged(conn, fill)
 

@@ -18,7 +18,7 @@ from ingest.opcua.discovery import TagInfo
 from ingest.opcua.values import row_from_datavalue
 from store.readings import ReadingRow
 
-__all__ = ["HistoryBatch", "read_history"]
+__all__ = ["NO_HISTORY", "HistoryBatch", "read_history"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,19 @@ logger = logging.getLogger(__name__)
 _NODES_PER_CALL = 20
 _VALUES_PER_NODE = 1000
 _ONE_MICROSECOND = dt.timedelta(microseconds=1)
+
+# Status codes by which a server says it keeps no such history (for a node, or at all);
+# any other error (a lost session) leaves the gap to be tried again.
+NO_HISTORY = frozenset(
+    {
+        ua.StatusCodes.BadHistoryOperationUnsupported,
+        ua.StatusCodes.BadHistoryOperationInvalid,
+        ua.StatusCodes.BadServiceUnsupported,
+        ua.StatusCodes.BadNotReadable,
+        ua.StatusCodes.BadNodeIdUnknown,
+        ua.StatusCodes.BadUserAccessDenied,
+    }
+)
 
 
 @dataclass

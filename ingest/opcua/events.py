@@ -1,8 +1,11 @@
-"""OPC UA events (equipment trips, faults, alarms) as `event` rows.
+"""OPC UA events (equipment trips, faults, alarms) as `event` rows, live and from history.
 
 The collector subscribes to the Server object's events for the base event type and every
 event type the plant defines in its own namespace, so the plant's own fields arrive too.
-The standard fields become columns; every other field goes to `attributes` (JSON).
+The same filter reads the server's event history after an outage (HistoryRead with
+ReadEventDetails), so a recovered event is the same row as the live one would have been.
+The standard fields become columns (EventId too, which tells apart two events of one
+source, time and type); every other field goes to `attributes` (JSON).
 """
 
 from __future__ import annotations
@@ -10,17 +13,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Any
 
 from asyncua import Client, ua
-from asyncua.common.events import Event
+from asyncua.common.events import Event, get_filter_from_event_type
+from asyncua.common.node import Node
 from asyncua.common.subscription import Subscription
 
 from store.records import EventRow
 
-__all__ = ["event_row", "subscribe_events"]
+__all__ = ["EventSelection", "event_row", "read_event_history", "select_events", "subscribe_events"]
 
 logger = logging.getLogger(__name__)
+
+_EVENTS_PER_PAGE = 1000  # small pages keep the server answering the live session meanwhile
 
 _STANDARD = {
     "EventId",
@@ -35,21 +43,87 @@ _STANDARD = {
 }
 
 
-async def subscribe_events(
-    client: Client, subscription: Subscription, namespace_index: int
-) -> dict[ua.NodeId, str]:
-    """Subscribe to every event of the plant; return event type names by node id."""
-    types = await _plant_event_types(client, namespace_index)
-    await subscription.subscribe_events(
-        client.nodes.server,
-        evtypes=[ua.NodeId(ua.ObjectIds.BaseEventType), *types],
-        where_clause_generation=False,
-        queuesize=1000,
+@dataclass(frozen=True)
+class EventSelection:
+    """Which events of a server are recorded and which of their fields."""
+
+    event_filter: ua.EventFilter
+    type_names: dict[ua.NodeId, str]
+
+
+async def select_events(client: Client, namespace_index: int) -> EventSelection:
+    """The base event type and every event type the plant defines, with all their fields."""
+    types = [
+        ua.NodeId(ua.ObjectIds.BaseEventType),
+        *await _plant_event_types(client, namespace_index),
+    ]
+    event_filter = await get_filter_from_event_type(
+        [client.get_node(node_id) for node_id in types], where_clause_generation=False
     )
-    names = {ua.NodeId(ua.ObjectIds.BaseEventType): "BaseEventType"}
-    for node_id in types:
+    names = {types[0]: "BaseEventType"}
+    for node_id in types[1:]:
         names[node_id] = (await client.get_node(node_id).read_browse_name()).Name
-    return names
+    return EventSelection(event_filter, names)
+
+
+async def subscribe_events(
+    subscription: Subscription, server: Node, selection: EventSelection
+) -> None:
+    """Subscribe to the selected events of the Server object."""
+    await subscription.subscribe_events(server, evfilter=selection.event_filter, queuesize=1000)
+
+
+async def read_event_history(
+    client: Client,
+    selection: EventSelection,
+    start: dt.datetime,
+    end: dt.datetime,
+    received: dt.datetime,
+    endpoint: str,
+) -> AsyncIterator[list[EventRow]]:
+    """The Server object's events in [start, end] from the server's event history, a
+    page at a time, following continuation points. A server without event history
+    raises ``ua.UaStatusCodeError`` (BadHistoryOperationUnsupported and the like)."""
+    continuation = None
+    while True:
+        result = await _read_event_page(client, selection, start, end, continuation)
+        result.StatusCode.check()
+        page = result.HistoryData.Events if result.HistoryData else []
+        clauses = selection.event_filter.SelectClauses
+        yield [
+            event_row(
+                endpoint,
+                Event.from_event_fields(clauses, entry.EventFields),
+                selection.type_names,
+                received,
+            )
+            for entry in page or []
+        ]
+        continuation = result.ContinuationPoint
+        if not continuation:
+            return
+
+
+async def _read_event_page(
+    client: Client,
+    selection: EventSelection,
+    start: dt.datetime,
+    end: dt.datetime,
+    continuation: bytes | None,
+) -> ua.HistoryReadResult:
+    details = ua.ReadEventDetails()
+    details.StartTime, details.EndTime = start, end
+    details.NumValuesPerNode = _EVENTS_PER_PAGE
+    details.Filter = selection.event_filter
+    value_id = ua.HistoryReadValueId()
+    value_id.NodeId = ua.NodeId(ua.ObjectIds.Server)
+    value_id.ContinuationPoint = continuation
+    parameters = ua.HistoryReadParameters()
+    parameters.HistoryReadDetails = details
+    parameters.TimestampsToReturn = ua.TimestampsToReturn.Both
+    parameters.ReleaseContinuationPoints = False
+    parameters.NodesToRead.append(value_id)
+    return (await client.uaclient.history_read(parameters))[0]
 
 
 async def _plant_event_types(client: Client, namespace_index: int) -> list[ua.NodeId]:
@@ -72,6 +146,7 @@ def event_row(
     event_type = _value(fields, "EventType")
     type_name = type_names.get(event_type, str(event_type)) if event_type else "BaseEventType"
     message = _value(fields, "Message")
+    event_id = _value(fields, "EventId")
     attributes = {
         name: _jsonable(variant.Value) for name, variant in fields.items() if name not in _STANDARD
     }
@@ -83,6 +158,7 @@ def event_row(
         int(_value(fields, "Severity") or 0),
         message.Text if isinstance(message, ua.LocalizedText) else message,
         json.dumps(attributes),
+        bytes(event_id) if event_id else None,
     )
 
 

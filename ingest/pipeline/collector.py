@@ -1,10 +1,13 @@
 """Collector: one OPC UA endpoint's data changes, events and lots, recorded until stopped.
 
 Connects (ingest.opcua.connection), resolves the selected tags (ingest.opcua.selection), registers
-them, monitors them in chunks the server accepts (ingest.opcua.subscriptions) and turns every
-notification into a `reading` row for the writer; lot records and events go to the
-record writer. New nodes are picked up by browsing again every ``rebrowse_interval_s``.
-A lost session is reopened, rediscovered and resubscribed.
+them (under provisional ids while the database is away, ingest.pipeline.tag_ids), subscribes to
+the server's events and then monitors the tags in chunks the server accepts
+(ingest.opcua.subscriptions), turning every notification into a `reading` row for the writer;
+lot records and events go to the record writer. Once data flows, the gap before it is recovered
+from history (ingest.pipeline.recovery) while both subscriptions run. New nodes are picked up by
+browsing again every ``rebrowse_interval_s``. A lost session is reopened, rediscovered and
+resubscribed.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg
@@ -25,16 +27,18 @@ from ingest.errors import OpcUaError
 from ingest.opcua.connection import SESSION_ERRORS, connect_with_retry, disconnect_quietly
 from ingest.opcua.delivery_latency import DeliveryLatency
 from ingest.opcua.discovery import TagInfo
-from ingest.opcua.events import event_row, subscribe_events
+from ingest.opcua.events import EventSelection, event_row, select_events, subscribe_events
 from ingest.opcua.fast_publish import RawDataChanges, data_change_rows
 from ingest.opcua.quarantine import Quarantine
 from ingest.opcua.selection import resolve_tags
 from ingest.opcua.server_limits import DEFAULT_LIMITS, ServerLimits, read_server_limits
 from ingest.opcua.subscriptions import RecordingSubscription, create_subscription, monitor
 from ingest.pipeline.buffer import RowBuffer
+from ingest.pipeline.database_gate import DatabaseGate
 from ingest.pipeline.lots import LotRecordError, parse_lot_record
 from ingest.pipeline.record_writer import RecordWriter
-from ingest.pipeline.recovery import GapRecovery
+from ingest.pipeline.recovery import GapRecovery, RecoveryScope
+from ingest.pipeline.tag_ids import TagIds
 from ingest.settings import EndpointSettings, SubscriptionSettings
 from store.readings import TIME, VALUE_TEXT, ReadingRow
 from store.tags import register_tags
@@ -44,7 +48,6 @@ __all__ = ["CollectorState", "EndpointCollector"]
 logger = logging.getLogger(__name__)
 
 _EVENT_WAIT_S = 0.5  # how long the event loop of a collector waits before its housekeeping
-_DATABASE_RETRY_S = 2.0
 
 
 @dataclass
@@ -73,26 +76,39 @@ class EndpointCollector:
         pool: AsyncConnectionPool,
         buffer: RowBuffer,
         records: RecordWriter,
+        gate: DatabaseGate,
+        tag_ids: TagIds,
     ) -> None:
         self.endpoint = endpoint
         self._settings = subscription
         self._pool = pool
+        self._gate = gate
+        self._provisional = tag_ids
         self._known_ids: dict[str, int] = {}  # tag key -> id, kept across sessions
         self._buffer = buffer
         self._records = records
         self._tag_ids: dict[ua.NodeId, int] = {}
         self._handle_ids: dict[int, int] = {}  # client handle -> tag id
         self._lot_handles: dict[int, str | None] = {}  # client handle -> stage
-        self._first_data: Callable[[dt.datetime], None] | None = None
+        self._first_data: asyncio.Future[dt.datetime] | None = None  # this session's
+        self._first_data_of_process: dt.datetime | None = None
+        self._stored_until: asyncio.Task[dt.datetime | None] | None = None
+        self._process_gap_added = False
         self._subscription: RecordingSubscription | None = None
         self._event_types: dict[ua.NodeId, str] = {}
         self._limits = DEFAULT_LIMITS
         self._recovery = GapRecovery(
-            endpoint.label, pool, buffer, dt.timedelta(seconds=endpoint.backfill_overlap_s)
+            endpoint.label,
+            pool,
+            buffer,
+            records,
+            gate.migrated,
+            dt.timedelta(seconds=endpoint.backfill_overlap_s),
         )
         self._quarantine = Quarantine(endpoint.label, endpoint.quarantine_retry_s)
         self._delivery = DeliveryLatency(endpoint.label)
         self._backfill: asyncio.Task | None = None
+        self._uses_provisional_ids = False
         self.status = CollectorState()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -110,6 +126,8 @@ class EndpointCollector:
             finally:
                 await self._stop_backfill()
                 await disconnect_quietly(client)
+        if self._stored_until is not None and not self._stored_until.done():
+            self._stored_until.cancel()
         self.status.state = "stopped"
 
     async def _stop_backfill(self) -> None:
@@ -118,6 +136,10 @@ class EndpointCollector:
             self._backfill.cancel()
             with contextlib.suppress(asyncio.CancelledError, *SESSION_ERRORS):
                 await self._backfill
+        elif self._backfill is not None and not self._backfill.cancelled():
+            error = self._backfill.exception()
+            if error is not None:
+                logger.warning("%s: recovery cut short: %r", self.endpoint.label, error)
         self._backfill = None
 
     def _connecting(self) -> None:
@@ -126,7 +148,6 @@ class EndpointCollector:
     async def _record(self, client: Client, stop: asyncio.Event) -> None:
         # Where data stopped is known before the first new value can move it.
         seen = self.status.last_notification
-        reason = "session lost" if seen else "recorder was not running"
         self._limits = await read_server_limits(client, self._default_limits())
         self._tag_ids, self._handle_ids, self._lot_handles = {}, {}, {}
         self._quarantine = Quarantine(self.endpoint.label, self.endpoint.quarantine_retry_s)
@@ -134,37 +155,95 @@ class EndpointCollector:
         if not tags and not unknown:
             raise OpcUaError(f"{self.endpoint.label}: the settings select no variable")
         self._quarantine.add_unknown(unknown)
-        resume = await self._recovery.resume_point(seen, await self._tag_id_list(tags))
-        self._first_data = lambda end: self._start_backfill(client, tags, resume, end, reason)
+        await self._register(tags)
+        if self._stored_until is None:
+            self._look_up_stored_until(tags)
         subscription = await create_subscription(client, self._settings, self._on_data_changes)
         self._subscription = subscription
+        # Events first: an event after the data items' first values is then live, and one
+        # before them lies in the gap that the recovery reads from event history.
+        events = await self._subscribe_events(client, subscription)
+        self._first_data = asyncio.get_running_loop().create_future()
         await self._add_tags(subscription, tags)
-        self._event_types = await self._subscribe_events(client, subscription)
         self.status.state = "running"
+        # Only now, with every subscription in place: the recovery's HistoryReads share the
+        # session and would otherwise hold up the monitored items' creation.
+        self._backfill = asyncio.create_task(
+            self._recover(client, tags, events, seen), name=f"recovery {self.endpoint.label}"
+        )
         await self._consume(client, subscription, stop)
 
-    async def _tag_id_list(self, tags: list[TagInfo]) -> list[int]:
-        ids = await self._register(tags)
-        return [ids[tag.tag_key] for tag in tags]
+    def _look_up_stored_until(self, tags: list[TagInfo]) -> None:
+        """Where the endpoint's stored data ends (the start of the gap before this process);
+        readings stay out of the database until it is known."""
+        self._gate.hold(self.endpoint.label)
+        rows = [tag.row() for tag in tags]
+
+        async def look_up() -> dt.datetime | None:
+            try:
+                return await self._recovery.stored_until(rows)
+            finally:
+                self._gate.release(self.endpoint.label)
+
+        self._stored_until = asyncio.create_task(
+            look_up(), name=f"stored until {self.endpoint.label}"
+        )
+
+    async def _recover(
+        self,
+        client: Client,
+        tags: list[TagInfo],
+        events: EventSelection | None,
+        seen: dt.datetime | None,
+    ) -> None:
+        """Once data flows: record the gaps before it and recover them from history."""
+        end = await self._first_data
+        if not self._process_gap_added:
+            start = await self._stored_until
+            self._recovery.add_gap(start, self._first_data_of_process, "recorder was not running")
+            self._process_gap_added = True
+        if seen is not None:
+            self._recovery.add_gap(seen, end, "session lost")
+        lot_stages = {self._handle_ids[h]: stage for h, stage in self._lot_handles.items()}
+        scope = RecoveryScope(
+            tags, dict(self._tag_ids), lot_stages, events, lambda: self.status.last_notification
+        )
+        await self._recovery.recover(client, scope)
 
     def _default_limits(self) -> ServerLimits:
         return ServerLimits(monitored_items_per_call=self._settings.max_items_per_request)
 
     async def _register(self, tags: list[TagInfo]) -> dict[str, int]:
-        """Ids of ``tags``; new ones are registered, waiting for the database if it is away."""
-        new = [tag for tag in tags if tag.tag_key not in self._known_ids]
-        while new:
+        """Ids of ``tags``; new ones are registered, or given provisional ids while the
+        database is away (recording goes on; the writer registers them later)."""
+        new = [tag.row() for tag in tags if tag.tag_key not in self._known_ids]
+        if not new:
+            return self._known_ids
+        if self._gate.migrated.is_set():
             try:
                 async with self._pool.connection(timeout=5) as conn:
-                    self._known_ids.update(await register_tags(conn, [t.row() for t in new]))
-                break
+                    self._known_ids.update(await register_tags(conn, new))
+                return self._known_ids
             except (PoolTimeout, psycopg.OperationalError, psycopg.InterfaceError) as exc:
-                self.status.state = "waiting for database"
-                logger.warning(
-                    "%s: cannot register %d tags yet: %s", self.endpoint.label, len(new), exc
-                )
-                await asyncio.sleep(_DATABASE_RETRY_S)
+                logger.warning("%s: cannot register tags: %s", self.endpoint.label, exc)
+        self._known_ids.update(self._provisional.provisional(new))
+        self._uses_provisional_ids = True
+        logger.warning(
+            "%s: the database is away; %d tags recorded under provisional ids until it is back",
+            self.endpoint.label,
+            len(new),
+        )
         return self._known_ids
+
+    def _adopt_database_ids(self) -> None:
+        """Provisional ids the writer has registered since: use the database's from now."""
+        if not self._uses_provisional_ids or not self._provisional.resolved:
+            return
+        database_id = self._provisional.database_id
+        self._known_ids = {key: database_id(i) for key, i in self._known_ids.items()}
+        self._tag_ids = {node: database_id(i) for node, i in self._tag_ids.items()}
+        self._handle_ids = {handle: database_id(i) for handle, i in self._handle_ids.items()}
+        self._uses_provisional_ids = any(i < 0 for i in self._known_ids.values())
 
     async def _add_tags(self, subscription: RecordingSubscription, tags: list[TagInfo]) -> None:
         ids = await self._register(tags)
@@ -207,30 +286,22 @@ class EndpointCollector:
             logger.info("%s: %d new tags found on re-browse", self.endpoint.label, len(new))
             await self._add_tags(subscription, new)
 
-    async def _subscribe_events(self, client: Client, subscription: RecordingSubscription) -> dict:
+    async def _subscribe_events(
+        self, client: Client, subscription: RecordingSubscription
+    ) -> EventSelection | None:
         if not self.endpoint.events:
-            return {}
+            return None
         namespace_index = await client.get_namespace_index(self.endpoint.namespace_uri)
         try:
-            return await subscribe_events(client, subscription, namespace_index)
-        except ua.UaError as exc:
+            selection = await select_events(client, namespace_index)
+            await subscribe_events(subscription, client.nodes.server, selection)
+        except ua.UaStatusCodeError as exc:
             logger.warning(
                 "%s: events not recorded, the server refused: %s", self.endpoint.label, exc
             )
-            return {}
-
-    def _start_backfill(
-        self,
-        client: Client,
-        tags: list[TagInfo],
-        resume: dt.datetime | None,
-        end: dt.datetime,
-        reason: str,
-    ) -> None:
-        self._backfill = asyncio.create_task(
-            self._recovery.recover(client, tags, dict(self._tag_ids), resume, end, reason),
-            name=f"backfill {self.endpoint.label}",
-        )
+            return None
+        self._event_types = selection.type_names
+        return selection
 
     async def _consume(
         self, client: Client, subscription: RecordingSubscription, stop: asyncio.Event
@@ -245,6 +316,7 @@ class EndpointCollector:
                 raise ConnectionError(f"subscription status {event.notification.Status}")
             if isinstance(event, OpcEvent):
                 await self._record_event(event)
+            self._adopt_database_ids()
             if self._quarantine.due():
                 await self._retry_quarantined(client, subscription)
             self._delivery.log_if_due()
@@ -264,9 +336,10 @@ class EndpointCollector:
         if self._lot_handles:
             await self._record_lots(handles, rows)
         await self._hand_over(rows)
-        if self._first_data is not None:
-            first_data, self._first_data = self._first_data, None
-            first_data(self.status.last_notification)
+        if self._first_data is not None and not self._first_data.done():
+            self._first_data.set_result(self.status.last_notification)
+            if self._first_data_of_process is None:
+                self._first_data_of_process = self.status.last_notification
 
     def _rebrowse_due(self, since_s: float) -> bool:
         interval = self.endpoint.rebrowse_interval_s

@@ -1,12 +1,17 @@
-"""A durable local spool for readings the database cannot take right now.
+"""A durable local spool: what the database cannot take right now, on disk until it can.
 
-Rows go to numbered segment files in PostgreSQL's COPY text format: written to a temporary
-name, fsync'd, renamed into place and the folder fsync'd, so a segment is either whole on
-disk or absent, and segments replay in the order they were written. Replay COPYs a segment
-into a staging table and inserts with ``ON CONFLICT DO NOTHING``, commits, and only then
-deletes the file: a crash between commit and delete replays it again without doubling a
-row. The spool is bounded; when it is full it refuses rows and says so (the caller keeps
+Items go to numbered segment files: written to a temporary name that carries the segment's
+size, fsync'd, renamed into place and the folder fsync'd, so a segment is either whole on
+disk or absent, and segments replay in the order they were written. A crash between fsync
+and rename leaves a temporary file of the announced size: it is whole and is put in place
+at the next start (a shorter one was cut short before its fsync and is dropped; its items
+were never acknowledged). Replay stores a segment idempotently, commits, and only then
+deletes the file: a crash between commit and delete replays it again without doubling an
+item. The spool is bounded; when it is full it refuses items and says so (the caller keeps
 them in memory and raises the alarm), it never drops what it already holds.
+
+The readings spool keeps rows in PostgreSQL's COPY text format (``encode_rows``); the
+record writer keeps events and lots in one of its own (ingest.pipeline.record_writer).
 """
 
 from __future__ import annotations
@@ -14,19 +19,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
-from store.readings import ReadingRow, upsert_copy_text
+from store.readings import ReadingRow
 
 __all__ = ["Spool", "encode_rows"]
 
 logger = logging.getLogger(__name__)
 
-_SUFFIX = ".copy"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+Store = Callable[[psycopg.AsyncConnection, bytes], Awaitable[int]]
 
 
 def _field(value: object) -> str:
@@ -47,30 +54,37 @@ def encode_rows(rows: Iterable[ReadingRow]) -> bytes:
 
 
 class Spool:
-    """Ordered, durable, bounded segments of readings under ``folder``."""
+    """Ordered, durable, bounded segments under ``folder``, encoded by ``encode``."""
 
-    def __init__(self, folder: Path, max_bytes: int) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        max_bytes: int,
+        encode: Callable[[Any], bytes] = encode_rows,
+        suffix: str = ".copy",
+    ) -> None:
         self.folder = folder
         self.max_bytes = max_bytes
+        self._encode = encode
+        self._suffix = suffix
         folder.mkdir(parents=True, exist_ok=True)
-        for leftover in folder.glob("*.tmp"):
-            leftover.unlink()  # a write cut short by a crash: its rows were never acknowledged
+        self._settle_temporaries()
         self._next = max((int(p.stem) for p in self.segments()), default=0) + 1
         self.bytes_used = sum(p.stat().st_size for p in self.segments())
 
     def segments(self) -> list[Path]:
-        return sorted(self.folder.glob(f"*{_SUFFIX}"))
+        return sorted(self.folder.glob(f"*{self._suffix}"))
 
     def __len__(self) -> int:
         return len(self.segments())
 
-    def append(self, rows: list[ReadingRow]) -> bool:
-        """Write ``rows`` durably as the newest segment; False (nothing written) if full."""
-        data = encode_rows(rows)
+    def append(self, items: Any) -> bool:
+        """Write ``items`` durably as the newest segment; False (nothing written) if full."""
+        data = self._encode(items)
         if self.bytes_used + len(data) > self.max_bytes:
             return False
-        final = self.folder / f"{self._next:020d}{_SUFFIX}"
-        temporary = final.with_suffix(".tmp")
+        final = self.folder / f"{self._next:020d}{self._suffix}"
+        temporary = self.folder / f"{self._next:020d}.{len(data)}{self._suffix}.tmp"
         with temporary.open("wb") as handle:
             handle.write(data)
             handle.flush()
@@ -81,15 +95,34 @@ class Spool:
         self.bytes_used += len(data)
         return True
 
-    async def replay_oldest(self, conn: psycopg.AsyncConnection) -> int:
-        """Store the oldest segment, then delete it; return the rows new to the database."""
+    def oldest(self) -> tuple[Path, bytes]:
+        """The oldest segment and its content."""
         segment = self.segments()[0]
-        data = segment.read_bytes()
-        stored = await upsert_copy_text(conn, data)
+        return segment, segment.read_bytes()
+
+    def remove(self, segment: Path, size: int) -> None:
+        """Delete a segment once its content is committed."""
         segment.unlink()
         self._fsync_folder()
-        self.bytes_used -= len(data)
+        self.bytes_used -= size
+
+    async def replay_oldest(self, conn: psycopg.AsyncConnection, store: Store) -> int:
+        """Store the oldest segment with ``store``, then delete it; return what ``store``
+        counted (the items new to the database)."""
+        segment, data = self.oldest()
+        stored = await store(conn, data)
+        self.remove(segment, len(data))
         return stored
+
+    def _settle_temporaries(self) -> None:
+        for temporary in self.folder.glob(f"*{self._suffix}.tmp"):
+            number, _, announced = temporary.name.removesuffix(f"{self._suffix}.tmp").partition(".")
+            if announced.isdigit() and temporary.stat().st_size == int(announced):
+                logger.info("spool segment %s was whole when a crash stopped it: kept", number)
+                temporary.rename(self.folder / f"{number}{self._suffix}")
+            else:
+                temporary.unlink()  # cut short before its fsync: never acknowledged
+        self._fsync_folder()
 
     def _fsync_folder(self) -> None:
         descriptor = os.open(self.folder, os.O_RDONLY)

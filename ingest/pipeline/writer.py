@@ -8,7 +8,9 @@ resubscribe, a backfill) is written again through a staging table with
 
 When the database is away, batches go to the durable spool (ingest.pipeline.spool) and the writer
 reconnects with backoff; once back, it replays the spool oldest first before it writes
-anything new, so rows reach the database in the order they arrived.
+anything new, so rows reach the database in the order they arrived. The same happens while
+the database gate (ingest.pipeline.database_gate) is closed, and tags known only by a
+provisional id (ingest.pipeline.tag_ids) are registered before any row is stored.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from dataclasses import dataclass, field
 import psycopg
 
 from ingest.pipeline.buffer import RowBuffer
+from ingest.pipeline.database_gate import DatabaseGate
 from ingest.pipeline.spool import Spool
-from store.readings import TIME, ReadingRow, copy_readings, upsert_readings
+from ingest.pipeline.tag_ids import TagIds
+from store.readings import TIME, ReadingRow, copy_readings, upsert_copy_text, upsert_readings
 
 __all__ = ["BatchWriter", "RowBuffer", "WriterCounters"]
 
@@ -79,9 +83,18 @@ class BatchWriter:
     """Drains a RowBuffer into the `reading` hypertable, spooling while the database is away."""
 
     def __init__(
-        self, dsn: str, buffer: RowBuffer, batch_size: int, flush_interval_s: float, spool: Spool
+        self,
+        dsn: str,
+        buffer: RowBuffer,
+        batch_size: int,
+        flush_interval_s: float,
+        spool: Spool,
+        gate: DatabaseGate,
+        tags: TagIds,
     ) -> None:
         self._dsn = dsn
+        self._gate = gate
+        self._tags = tags
         self._buffer = buffer
         self._batch_size = batch_size
         self._flush_interval_s = flush_interval_s
@@ -99,9 +112,9 @@ class BatchWriter:
                     await self._wait_for_batch(stop)
                 await self.flush_once()
             while len(self._buffer):
-                if not await self.flush_once() and self._conn is None:
+                if not await self.flush_once() and not await self._can_write():
                     self._spool_or_report(self._buffer.take(len(self._buffer)))
-            while self._conn is not None and len(self.spool):
+            while await self._can_write() and len(self.spool):
                 await self._replay_one()
         finally:
             if self._conn is not None:
@@ -109,12 +122,24 @@ class BatchWriter:
 
     def _replaying(self) -> bool:
         """A spool to replay and a database to take it: no waiting between steps."""
-        return self._conn is not None and len(self.spool) > 0
+        return self._conn is not None and self._gate.readings_allowed and len(self.spool) > 0
+
+    async def _can_write(self) -> bool:
+        """Connected, the gate open, and every tag registered."""
+        if self._conn is None or not self._gate.readings_allowed:
+            return False
+        if self._tags.unresolved:
+            try:
+                await self._tags.resolve(self._conn)
+            except _CONNECTION_ERRORS as exc:
+                self._lost(exc)
+                return False
+        return True
 
     async def _wait_for_batch(self, stop: asyncio.Event) -> None:
         await self._connect_if_due()
         interval = self._flush_interval_s
-        if self._conn is None:
+        if self._conn is None or not self._gate.readings_allowed:
             interval = max(interval, _SPOOL_INTERVAL_S)
         deadline = time.monotonic() + interval
         while (
@@ -127,14 +152,16 @@ class BatchWriter:
     async def flush_once(self) -> int:
         """One step: reconnect if due, replay one spool segment, store or spool one batch."""
         await self._connect_if_due()
-        if self._conn is not None and len(self.spool):
+        can_write = await self._can_write()
+        if can_write and len(self.spool):
             await self._replay_one()
         rows = self._buffer.take(self._batch_size)
         if not rows:
             return 0
-        if self._conn is None or len(self.spool):
+        if not can_write or self._conn is None or len(self.spool):
             await self._spool_or_put_back(rows)
             return 0
+        rows = self._tags.translate(rows)
         try:
             written = await self._store(rows)
         except _CONNECTION_ERRORS as exc:
@@ -183,7 +210,7 @@ class BatchWriter:
 
     async def _replay_one(self) -> None:
         try:
-            stored = await self.spool.replay_oldest(self._conn)
+            stored = await self.spool.replay_oldest(self._conn, self._store_segment)
         except _CONNECTION_ERRORS as exc:
             self._lost(exc)
             return
@@ -192,6 +219,9 @@ class BatchWriter:
         self.counters.last_commit_monotonic = time.monotonic()
         if not len(self.spool):
             logger.info("spool replayed: %d rows stored", self.counters.rows_replayed)
+
+    async def _store_segment(self, conn: psycopg.AsyncConnection, data: bytes) -> int:
+        return await upsert_copy_text(conn, data, self._tags.resolved)
 
     async def _spool_or_put_back(self, rows: list[ReadingRow]) -> None:
         # Encoding and fsync take ~0.1 s a batch: off the event loop, which keeps receiving.

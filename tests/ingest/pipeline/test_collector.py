@@ -15,7 +15,9 @@ from asyncua import ua
 
 from ingest.check import check_endpoints
 from ingest.errors import ConfigError
+from ingest.pipeline.database_gate import DatabaseGate
 from ingest.pipeline.spool import Spool
+from ingest.pipeline.tag_ids import TagIds
 from ingest.pipeline.writer import BatchWriter, RowBuffer
 from ingest.service import run_service
 from store.readings import reading_row
@@ -168,7 +170,10 @@ async def test_writer_skips_rows_it_already_stored(db_dsn: str, tmp_path: Path) 
         reading_row(t0 + dt.timedelta(seconds=i), 1, float(i), None, 0, None, 0) for i in range(10)
     ]
     buffer = RowBuffer(max_rows=1000)
-    writer = BatchWriter(db_dsn, buffer, 100, 0.1, Spool(tmp_path, 10**8))
+    gate = DatabaseGate()
+    gate.migrated.set()
+    tag_ids = TagIds(tmp_path, spool_empty=True)
+    writer = BatchWriter(db_dsn, buffer, 100, 0.1, Spool(tmp_path, 10**8), gate, tag_ids)
     await buffer.put_many(rows[:6])
     assert await writer.flush_once() == 6
     await buffer.put_many(rows)
