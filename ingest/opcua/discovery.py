@@ -41,6 +41,7 @@ class TagInfo:
     unit_id: int | None = None
     eu_low: float | None = None
     eu_high: float | None = None
+    history_readable: bool = True  # its AccessLevel allows HistoryRead (what recovery reads)
 
     @property
     def identifier(self) -> str:
@@ -199,11 +200,12 @@ async def _describe(
     ids = [v.node_id for v in variables]
     data_types = await _read(client, ids, ua.AttributeIds.DataType, batch)
     descriptions = await _read(client, ids, ua.AttributeIds.Description, batch)
+    access_levels = await _read(client, ids, ua.AttributeIds.AccessLevel, batch)
     units = await _read_property(client, variables, "EngineeringUnits", batch)
     ranges = await _read_property(client, variables, "EURange", batch)
     tags = []
-    for variable, data_type, description, unit, eu_range in zip(
-        variables, data_types, descriptions, units, ranges, strict=True
+    for variable, data_type, description, unit, eu_range, access_level in zip(
+        variables, data_types, descriptions, units, ranges, access_levels, strict=True
     ):
         tags.append(
             TagInfo(
@@ -218,6 +220,7 @@ async def _describe(
                 unit_id=unit.UnitId if unit is not None else None,
                 eu_low=eu_range.Low if eu_range is not None else None,
                 eu_high=eu_range.High if eu_range is not None else None,
+                history_readable=access_level is None or bool(access_level & _HISTORY_READ),
             )
         )
     return tags
@@ -242,6 +245,9 @@ async def _read_property(client: Client, variables: list[_Found], name: str, bat
     values = await _read(client, property_ids, ua.AttributeIds.Value, batch)
     by_owner = dict(zip(owners, values, strict=True))
     return [by_owner.get(i) for i in range(len(variables))]
+
+
+_HISTORY_READ = ua.AccessLevel.HistoryRead.mask
 
 
 def _identifier(node_id: ua.NodeId) -> str:

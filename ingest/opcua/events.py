@@ -49,6 +49,7 @@ class EventSelection:
 
     event_filter: ua.EventFilter
     type_names: dict[ua.NodeId, str]
+    history: bool  # the Server object's EventNotifier allows HistoryRead of its events
 
 
 async def select_events(client: Client, namespace_index: int) -> EventSelection:
@@ -63,7 +64,9 @@ async def select_events(client: Client, namespace_index: int) -> EventSelection:
     names = {types[0]: "BaseEventType"}
     for node_id in types[1:]:
         names[node_id] = (await client.get_node(node_id).read_browse_name()).Name
-    return EventSelection(event_filter, names)
+    notifier = await client.nodes.server.read_attribute(ua.AttributeIds.EventNotifier)
+    history = bool((notifier.Value.Value or 0) & ua.EventNotifier.HistoryRead.mask)
+    return EventSelection(event_filter, names, history)
 
 
 async def subscribe_events(

@@ -168,15 +168,19 @@ class GapRecovery:
     async def _recover_readings(
         self, client: Client, scope: RecoveryScope, start: dt.datetime, end: dt.datetime
     ) -> tuple[_Found, _Found]:
-        lot_ids = set(scope.lot_stages)
-        readings = _Found(asked=len(scope.tags))
-        lots = _Found(asked=sum(scope.tag_ids.get(t.node_id) in lot_ids for t in scope.tags))
+        def is_lot(tag: TagInfo) -> bool:
+            return scope.tag_ids.get(tag.node_id) in scope.lot_stages
+
+        readable = [tag for tag in scope.tags if tag.history_readable]
+        unreadable = [tag for tag in scope.tags if not tag.history_readable]
+        readings = _Found(len(scope.tags), len(unreadable))
+        lots = _Found(sum(map(is_lot, scope.tags)), sum(map(is_lot, unreadable)))
         try:
-            async for batch in read_history(client, scope.tags, scope.tag_ids, start, end):
+            async for batch in read_history(client, readable, scope.tag_ids, start, end):
                 await self._buffer.put_many(batch.rows)
                 self.rows_backfilled += len(batch.rows)
                 readings.refused += len(batch.unsupported)
-                lots.refused += sum(scope.tag_ids[t.node_id] in lot_ids for t in batch.unsupported)
+                lots.refused += sum(map(is_lot, batch.unsupported))
                 await self._recover_lots(batch.rows, scope.lot_stages)
         except ua.UaStatusCodeError as exc:
             if exc.code not in NO_HISTORY:
@@ -209,6 +213,14 @@ class GapRecovery:
     async def _recover_events(
         self, client: Client, selection: EventSelection, start: dt.datetime, end: dt.datetime
     ) -> str:
+        if not selection.history:
+            logger.warning(
+                "%s: the server keeps no event history; events from %s to %s are lost",
+                self._endpoint,
+                start.isoformat(),
+                end.isoformat(),
+            )
+            return NONE
         received = dt.datetime.now(dt.UTC)
         try:
             async for rows in read_event_history(

@@ -66,6 +66,24 @@ class TinyPlant:
         self.trips = await self.server.get_event_generator(trip_type, ua.ObjectIds.Server)
         await self.server.start()
 
+    async def keep_history(self, *nodes) -> None:
+        """Historize ``nodes`` as a real server does: kept, and their AccessLevel says so."""
+        readable = ua.AccessLevel.CurrentRead.mask | ua.AccessLevel.HistoryRead.mask
+        for node in nodes:
+            await self.server.historize_node_data_change(node, period=None, count=0)
+            await node.write_attribute(
+                ua.AttributeIds.AccessLevel, ua.DataValue(ua.Variant(readable, ua.VariantType.Byte))
+            )
+
+    async def keep_event_history(self) -> None:
+        """Historize the Server object's events; its EventNotifier says so."""
+        server = self.server.get_node(ua.ObjectIds.Server)
+        await self.server.historize_node_event(server, period=None)
+        notifier = ua.EventNotifier.SubscribeToEvents.mask | ua.EventNotifier.HistoryRead.mask
+        await server.write_attribute(
+            ua.AttributeIds.EventNotifier, ua.DataValue(ua.Variant(notifier, ua.VariantType.Byte))
+        )
+
     async def publish_lot(self, text: str) -> None:
         now = dt.datetime.now(dt.UTC)
         await self.server.write_attribute_value(

@@ -38,8 +38,10 @@ def recording(tmp_path_factory, module_db_dsn: str) -> Iterator[Recording]:
         speed=3600,
         step_s=60,
         # the job waits for min_days of data: a loaded machine may record a lot sooner
-        until=lambda: magnetized_lots(module_db_dsn) >= 1
-        and recorded_days(module_db_dsn) > _JOB.min_days + 0.02,
+        until=lambda: (
+            magnetized_lots(module_db_dsn) >= 1
+            and recorded_days(module_db_dsn) > _JOB.min_days + 0.02
+        ),
     ) as rec:
         yield rec
 

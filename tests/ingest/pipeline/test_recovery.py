@@ -26,8 +26,8 @@ async def _publish_temperatures(plant: TinyPlant, values: range) -> None:
 
 async def test_gap_while_recorder_was_down_is_backfilled(plant: TinyPlant, db_dsn: str) -> None:
     """Values published while the recorder was stopped come back from history, the gap is
-    recorded and marked filled, and nothing is stored twice."""
-    await plant.server.historize_node_data_change(plant.temperature, period=None, count=0)
+    recorded with its readings recovered, and nothing is stored twice."""
+    await plant.keep_history(plant.temperature)
     settings = settings_for(
         {
             "endpoint": [
@@ -52,10 +52,10 @@ async def test_gap_while_recorder_was_down_is_backfilled(plant: TinyPlant, db_ds
             await conn.execute("SELECT value FROM reading WHERE value >= 100 ORDER BY time")
         ).fetchall()
         gap = await (
-            await conn.execute("SELECT reason, filled, start_time < end_time FROM gap")
+            await conn.execute("SELECT reason, readings, start_time < end_time FROM gap")
         ).fetchall()
     assert [v[0] for v in values] == [float(v) for v in range(100, 150)]
-    assert gap == [("recorder was not running", True, True)]
+    assert gap == [("recorder was not running", "recovered", True)]
 
 
 async def test_unknown_node_is_quarantined_and_the_rest_flows(
@@ -138,3 +138,63 @@ async def test_history_read_follows_pages_cut_without_continuation_point(
             for row in batch.rows
         ]
     assert [row[2] for row in rows] == [float(i) for i in range(2500)]
+
+
+async def _while_down(plant: TinyPlant, first: int, lot_id: str, equipment: str) -> None:
+    """What happens while the recorder is down: a lot, a trip, then five temperatures."""
+    await plant.publish_lot(f'{{"lot_id": "{lot_id}", "mass_in_kg": 10.0}}')
+    await plant.trip(equipment)
+    await _publish_temperatures(plant, range(first, first + 5))
+
+
+async def test_each_gap_says_what_history_gave_back(plant: TinyPlant, db_dsn: str) -> None:
+    """Three downtimes of the recorder: with no history on the server, with history for the
+    temperature only, then with history for every tag and for events. Each gap says, for
+    readings, events and lots, none / partly / recovered; what history had is stored,
+    events and lots included."""
+    settings = settings_for(
+        {
+            "endpoint": [
+                {
+                    "url": plant.url,
+                    "namespace_uri": NAMESPACE,
+                    "include": ["*/Zone1Temperature", "*/LastLot"],
+                    "backfill_overlap_s": 1,
+                }
+            ]
+        }
+    )
+    recovered_sql = "SELECT count(*) FROM gap WHERE recovered_at IS NOT NULL"
+    await run_service_until(
+        db_dsn, settings, "SELECT count(*) FROM reading WHERE value >= 100", 5,
+        lambda: _publish_temperatures(plant, range(100, 105)),
+    )  # fmt: skip
+    await _while_down(plant, 200, "L-0001", "Furnace1")
+    await run_service_until(db_dsn, settings, recovered_sql, 1)
+    await plant.keep_history(plant.temperature)
+    await _while_down(plant, 300, "L-0002", "Furnace2")
+    await run_service_until(db_dsn, settings, recovered_sql, 2)
+    await plant.keep_history(plant.last_lot)
+    await plant.keep_event_history()
+    await _while_down(plant, 400, "L-0003", "Furnace3")
+    await run_service_until(db_dsn, settings, recovered_sql, 3)
+
+    async with await psycopg.AsyncConnection.connect(db_dsn) as conn:
+        gaps = await (
+            await conn.execute("SELECT readings, events, lots, filled FROM gap ORDER BY start_time")
+        ).fetchall()
+        values = await (
+            await conn.execute("SELECT value FROM reading WHERE value >= 200 ORDER BY time")
+        ).fetchall()
+        lots = await (await conn.execute("SELECT lot_id FROM lot ORDER BY lot_id")).fetchall()
+        trips = await (await conn.execute("SELECT source FROM event ORDER BY time")).fetchall()
+    assert gaps == [
+        ("none", "none", "none", False),
+        ("partly", "none", "none", False),
+        ("recovered", "recovered", "recovered", True),
+    ]
+    # Without history only each tag's current value comes back (its first value after
+    # the gap); with it, every value.
+    assert [v[0] for v in values] == [204.0, *range(300, 305), *range(400, 405)]
+    assert lots == [("L-0001",), ("L-0002",), ("L-0003",)]
+    assert trips == [("Furnace3",)]
