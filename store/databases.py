@@ -17,15 +17,19 @@ from store.migrate import apply_migrations
 __all__ = ["create_database", "drop_database"]
 
 
-def create_database(server_dsn: str, prefix: str = "magnetline_scratch") -> tuple[str, str]:
-    """A new, migrated database on the server of ``server_dsn``: (name, its DSN)."""
+def create_database(
+    server_dsn: str, prefix: str = "magnetline_scratch", migrate: bool = True
+) -> tuple[str, str]:
+    """A new database on the server of ``server_dsn``, migrated unless told not to:
+    (name, its DSN)."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server_dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     params = conninfo_to_dict(server_dsn)
     params["dbname"] = name
     dsn = make_conninfo(**params)
-    apply_migrations(dsn)
+    if migrate:
+        apply_migrations(dsn)
     return name, dsn
 
 
