@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -16,6 +16,14 @@ from store import queries
 router = APIRouter(tags=["gaps"], responses=ERROR_RESPONSES)
 
 
+Recovery = Literal["recovered", "partly", "none"]
+_RECOVERY = (
+    "What the server's history gave back of the gap's {kind}: recovered (all of it), partly "
+    "(for some nodes only), none (the server keeps no such history); None: pending, or not "
+    "recorded on this endpoint"
+)
+
+
 class Gap(BaseModel):
     gap_id: int
     endpoint: str
@@ -25,8 +33,14 @@ class Gap(BaseModel):
     end_time: dt.datetime | None = Field(description="None while the gap is still open")
     duration_s: float | None
     reason: str
-    filled: bool
+    filled: bool = Field(description="Everything in the gap was recovered from history")
     filled_at: dt.datetime | None
+    readings: Recovery | None = Field(description=_RECOVERY.format(kind="readings"))
+    events: Recovery | None = Field(description=_RECOVERY.format(kind="events"))
+    lots: Recovery | None = Field(description=_RECOVERY.format(kind="lot records"))
+    recovered_at: dt.datetime | None = Field(
+        description="When the recovery ran to its end; None while it is pending"
+    )
 
 
 class Gaps(BaseModel):

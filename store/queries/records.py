@@ -40,7 +40,8 @@ async def gaps(
     return await _all(
         conn,
         "SELECT g.gap_id, g.endpoint, g.tag_id, t.tag_key, g.start_time, g.end_time, g.reason,"
-        " g.filled, g.filled_at FROM gap g LEFT JOIN tag t USING (tag_id)"
+        " g.filled, g.filled_at, g.readings, g.events, g.lots, g.recovered_at"
+        " FROM gap g LEFT JOIN tag t USING (tag_id)"
         " WHERE g.start_time < %(end)s AND (g.end_time IS NULL OR g.end_time > %(start)s)"
         " AND (%(tag_id)s::int IS NULL OR g.tag_id = %(tag_id)s OR g.tag_id IS NULL"
         "      AND g.endpoint = (SELECT endpoint FROM tag WHERE tag_id = %(tag_id)s))"
