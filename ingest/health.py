@@ -20,6 +20,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from ingest.pipeline.buffer import RowBuffer
 from ingest.pipeline.collector import EndpointCollector
+from ingest.pipeline.record_writer import RecordWriter
 from ingest.pipeline.writer import BatchWriter
 from store.health import HealthRow, write_health_rows
 
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 
 def health_details(
-    collector: EndpointCollector, writer: BatchWriter, buffer: RowBuffer
+    collector: EndpointCollector, writer: BatchWriter, buffer: RowBuffer, records: RecordWriter
 ) -> dict[str, Any]:
     status, counters = collector.status, writer.counters
     last_commit = counters.last_commit_monotonic
@@ -57,6 +58,8 @@ def health_details(
         "spool_segments": len(writer.spool),
         "spool_bytes": writer.spool.bytes_used,
         "spool_full": counters.spool_full,
+        "records_spool_segments": len(records.spool),
+        "lots_conflicting": records.counters.lots_conflicting,
     }
 
 
@@ -65,12 +68,16 @@ async def write_health(
     collectors: Sequence[EndpointCollector],
     writer: BatchWriter,
     buffer: RowBuffer,
+    records: RecordWriter,
 ) -> bool:
     """Write every endpoint's record; False when the database could not take it."""
     now = dt.datetime.now(dt.UTC)
     rows = [
         HealthRow(
-            c.endpoint.label, c.status.state, now, json.dumps(health_details(c, writer, buffer))
+            c.endpoint.label,
+            c.status.state,
+            now,
+            json.dumps(health_details(c, writer, buffer, records)),
         )
         for c in collectors
     ]
@@ -88,10 +95,11 @@ async def report_health(
     collectors: Sequence[EndpointCollector],
     writer: BatchWriter,
     buffer: RowBuffer,
+    records: RecordWriter,
     interval_s: float,
     stop: asyncio.Event,
 ) -> None:
     while not stop.is_set():
-        await write_health(pool, collectors, writer, buffer)
+        await write_health(pool, collectors, writer, buffer, records)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval_s)

@@ -54,6 +54,16 @@ class IngestMetrics(Collector):
         )
         yield _counter("events_written", "Events committed", self._records.counters.events_written)
         yield _counter("lots_written", "Lot records committed", self._records.counters.lots_written)
+        yield _counter(
+            "lots_conflicting",
+            "Lot ids published again with other content (kept in lot_conflict)",
+            self._records.counters.lots_conflicting,
+        )
+        yield _gauge(
+            "records_spool_segments",
+            "Segments of events and lots waiting for the database",
+            len(self._records.spool),
+        )
         yield _gauge("queue_rows", "Readings waiting for the writer", len(self._buffer))
         lag = (
             time.monotonic() - counters.last_commit_monotonic

@@ -111,7 +111,13 @@ async def _run(
                 migrated,
                 writer_stop,
                 report_health(
-                    pool, collectors, writer, buffer, settings.health_interval_s, writer_stop
+                    pool,
+                    collectors,
+                    writer,
+                    buffer,
+                    records,
+                    settings.health_interval_s,
+                    writer_stop,
                 ),
             )
         ),
@@ -131,7 +137,7 @@ async def _run(
         raise migration.exception()
     await migration
     if migrated.is_set():
-        await write_health(pool, collectors, writer, buffer)
+        await write_health(pool, collectors, writer, buffer, records)
     for result in results:
         if isinstance(result, BaseException):
             raise result
