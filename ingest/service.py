@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIServer
 
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import AsyncConnectionPool
 
 from ingest.errors import ConfigError
@@ -48,9 +48,10 @@ async def run_service(
 ) -> None:
     """Record every configured endpoint until ``stop`` is set or a signal arrives."""
     stop = stop or _stop_on_signals()
+    folder = spool_dir(settings, dsn)
+    dsn = _with_dead_link_detection(dsn)
     gate = DatabaseGate()
     buffer = RowBuffer(settings.writer.queue_max_rows)
-    folder = spool_dir(settings, dsn)
     max_bytes = int(settings.writer.spool_max_mb * 1e6)
     spool = Spool(folder, max_bytes)
     tag_ids = TagIds(folder, spool_empty=not len(spool))
@@ -150,6 +151,25 @@ def spool_dir(settings: IngestSettings, dsn: str) -> Path:
     info = conninfo_to_dict(dsn)
     key = f"{info.get('host')}:{info.get('port')}/{info.get('dbname')}"
     return default_state_dir() / "spool" / hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _with_dead_link_detection(dsn: str) -> str:
+    """``dsn`` with TCP keepalives and a send timeout, unless it sets them itself.
+
+    A database behind a dead route (a cut cable, a firewall dropping packets) sends no
+    reset: without these a COPY in flight waits for the kernel's default of ~15 minutes
+    while the row buffer fills. With them a dead link is noticed in about 10 s and the
+    writer turns to the spool."""
+    defaults = {
+        "connect_timeout": 10,  # s; a new connection into a dead route is given up too
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10_000,  # ms
+    }
+    given = conninfo_to_dict(dsn)
+    return make_conninfo(dsn, **{k: v for k, v in defaults.items() if k not in given})
 
 
 def _serve_metrics(settings: IngestSettings, metrics: IngestMetrics) -> WSGIServer | None:
