@@ -152,13 +152,14 @@ class BatchWriter:
     async def flush_once(self) -> int:
         """One step: reconnect if due, replay one spool segment, store or spool one batch."""
         await self._connect_if_due()
-        can_write = await self._can_write()
-        if can_write and len(self.spool):
+        if len(self.spool) and await self._can_write():
             await self._replay_one()
         rows = self._buffer.take(self._batch_size)
         if not rows:
             return 0
-        if not can_write or self._conn is None or len(self.spool):
+        # Asked again after the replay: a collector may have given new provisional ids
+        # meanwhile, and every id in ``rows`` must be registered before they are stored.
+        if len(self.spool) or not await self._can_write():
             await self._spool_or_put_back(rows)
             return 0
         rows = self._tags.translate(rows)
