@@ -5,7 +5,8 @@ var/demo/), waits until every stage's signals are in the database and readable t
 the API, prints the twin's prediction for the domestic and the tolled route side by side,
 creates an API key (``python -m api keys create``) and prints it with where the API and
 its OpenAPI docs answer, and keeps the line running until Ctrl-C, which stops all three.
-The processes are started and stopped by ``runtime.processes``, as in the tests.
+SIGTERM (a service manager, ``timeout``) and SIGHUP (the terminal closed) stop them the
+same way. The processes are started and stopped by ``runtime.processes``, as in the tests.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -29,6 +31,24 @@ from store.cluster import resolve_dsn  # noqa: E402
 
 STAGES = ("Separation", "Sintering", "Magnetization")
 NAMESPACE = "urn:magnetline:simulator"
+# Each child runs in a session of its own (runtime.processes), so no signal sent to the demo
+# reaches it: the demo must stop them itself, whatever signal stops the demo.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class StopRequested(Exception):
+    """SIGTERM or SIGHUP: stop as Ctrl-C does (Python's default would end at once and leave
+    the children running)."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise StopRequested(signal.Signals(signum).name)
+
+
+def _ignore_stop_signals() -> None:
+    """While the children are being stopped, a second signal must not cut that short."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def get_json(url: str, key: str | None = None):
@@ -61,8 +81,9 @@ class Processes:
             child.alive()
 
     def stop(self) -> None:
+        _ignore_stop_signals()
         for name, child in reversed(self.children.items()):
-            print(f"  stopped {name} (exit {child.interrupt(timeout_s=15)})")
+            print(f"  stopped {name} (exit {child.interrupt(timeout_s=15)})", flush=True)
 
 
 def create_key(env: dict[str, str]) -> dict:
@@ -114,12 +135,15 @@ def main() -> int:
     parser.add_argument("--api-port", type=int, default=8000)
     parser.add_argument("--samples", type=int, default=2000, help="twin Monte Carlo samples")
     parser.add_argument("--once", action="store_true", help="stop after printing (no Ctrl-C wait)")
+    parser.add_argument("--log-dir", type=Path, default=ROOT / "var" / "demo", help="child logs")
     args = parser.parse_args()
     if args.speed <= 0:
         parser.error("--speed must be positive")
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_stop)
 
     dsn = resolve_dsn()
-    log_dir = ROOT / "var" / "demo"
+    log_dir = args.log_dir
     log_dir.mkdir(parents=True, exist_ok=True)
     opc_port = free_port()
     api_port = args.api_port if not port_open(args.api_port) else free_port()
@@ -160,7 +184,9 @@ def main() -> int:
             print("The line keeps running and recording. Ctrl-C stops everything.", flush=True)
             watch(processes, api)
     except KeyboardInterrupt:
-        print("\nCtrl-C: stopping")
+        print("\nCtrl-C: stopping", flush=True)
+    except StopRequested as exc:
+        print(f"\n{exc}: stopping", flush=True)
     except (RuntimeError, TimeoutError) as exc:  # ProcessExited is a RuntimeError
         print(f"\nerror: {exc}", file=sys.stderr)
         processes.stop()
