@@ -22,6 +22,13 @@ __all__ = ["DatabaseGate"]
 logger = logging.getLogger(__name__)
 
 _RETRY_S = 2.0
+# What a server says while it cannot take connections yet (SQLSTATE 57P03): waited for.
+_NOT_READY_YET = (
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "the database system is not yet accepting",
+)
 
 
 class DatabaseGate:
@@ -45,14 +52,15 @@ class DatabaseGate:
     async def migrate(self, dsn: str, stop: asyncio.Event) -> None:
         """Apply the migrations as soon as the database answers (until ``stop``).
 
-        A database that cannot be reached is waited for; one that refuses a migration
-        (permissions, a broken schema) is an error the operator must see: it raises."""
+        A database that cannot be reached (or is still starting) is waited for; one that
+        answers with a refusal (a wrong password, no such database, a migration it
+        cannot apply) is an error the operator must see: it raises."""
         warned = False
         while not stop.is_set():
             try:
                 await asyncio.to_thread(apply_migrations, dsn)
             except DatabaseSetupError as exc:
-                if not isinstance(exc.__cause__, psycopg.OperationalError):
+                if not _unreachable(exc.__cause__):
                     raise
                 if not warned:
                     logger.warning(
@@ -66,3 +74,16 @@ class DatabaseGate:
                 logger.info("database reachable: migrated; the spool replays")
             self.migrated.set()
             return
+
+
+def _unreachable(error: BaseException | None) -> bool:
+    """No server answered (refused, timed out, no route), or it is still starting.
+
+    A connection error carries no SQLSTATE; a server that answered and refused (a wrong
+    password, no such database) says so with a FATAL message, which must not be waited out.
+    """
+    if not isinstance(error, psycopg.OperationalError):
+        return False
+    message = str(error)
+    answered = "FATAL:" in message
+    return not answered or any(state in message for state in _NOT_READY_YET)
