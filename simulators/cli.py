@@ -16,7 +16,7 @@ from pathlib import Path
 
 from runtime.pins import AsyncuaVersionError, check_asyncua_version
 from simulators.config import SECURITY_MODES, SimConfig, load_config
-from simulators.errors import ConfigError
+from simulators.errors import ConfigError, StateFileError
 from simulators.faults import parse_fault
 
 __all__ = ["build_parser", "main", "settings_from_args"]
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
             from simulators.offline import run_offline
 
             run_offline(cfg, args.days, args.out, signals=not args.no_signals)
-    except (ConfigError, AsyncuaVersionError) as exc:
+    except (ConfigError, StateFileError, AsyncuaVersionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

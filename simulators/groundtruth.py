@@ -5,7 +5,10 @@ One folder per run::
     run.json       seed, profile, layout, start time and the hidden true parameters
     lots.jsonl     every finished lot: parents, masses, measured and true properties
     parts.csv      every magnetized part: id, lot, time, peak field, true and measured Br, pass
-    events.jsonl   trips, repairs and restarts (plant time)
+    events.jsonl   every event published over OPC UA (trips, repairs, lots, restarts), one
+                   line each: t_us (exact source time, µs since the epoch), event_id (hex),
+                   t_s, kind, source, severity, message, details (the published JSON) and
+                   the details' fields spread out
     faults.jsonl   every injected fault's start and end
     summary.json   written at the end: totals and the mass and pulse balances
 """
@@ -18,6 +21,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from simulators.events import StampedEvent
 from simulators.plant.plant import Plant
 from simulators.simulation import StepOutput
 
@@ -73,21 +77,32 @@ class GroundTruth:
                        b.br_measured_t.round(6).tolist(), b.passed.astype(int).tolist(),
                        strict=True)  # fmt: skip
             self._parts.writerows(rows)
-        for e in out.events:
-            if e.kind != "lot":
-                self.log_event(e.t_s, e.kind, e.source, e.message, e.fields)
+        for event in out.events:
+            self.log_event(event)
         for record in out.fault_records:
             self._faults.write(json.dumps(record) + "\n")
         self.totals["lots"] += len(out.lots)
         self.totals["parts"] += sum(len(b) for b in out.parts)
         self.totals["faults"] += len(out.fault_records)
 
-    def log_event(self, t_s: float, kind: str, source: str, message: str, fields: dict) -> None:
-        """Append one event (trip, repair, restart) to ``events.jsonl``."""
-        self._events.write(
-            json.dumps({"t_s": t_s, "kind": kind, "source": source, "message": message, **fields})
-            + "\n"
-        )
+    def log_event(self, event: StampedEvent) -> None:
+        """Append one published event to ``events.jsonl``.
+
+        The event's own fields come first, so that a field of the same name (a lot record's
+        ``kind``) never hides the event's.
+        """
+        line = {
+            **event.fields(),
+            "t_s": event.t_us / 1e6,
+            "t_us": event.t_us,
+            "event_id": event.event_id.hex(),
+            "kind": event.kind,
+            "source": event.source,
+            "severity": event.severity,
+            "message": event.message,
+            "details": event.details,
+        }
+        self._events.write(json.dumps(line) + "\n")
         self.totals["events"] += 1
 
     def flush(self) -> None:

@@ -3,8 +3,9 @@
 Numeric signals live in a ring of rows (one row per step: time, values, status codes,
 whether each tag was written); text variables keep their changes; events are kept in time
 order. ``save`` and ``load`` persist all of it to one ``.npz`` file so HistoryRead still
-answers after a server restart. Everything older than the window before the newest row is
-left out of reads, events included.
+answers after a server restart. Rows and events older than the window before the newest
+row or event are left out of reads; a text variable's window counts back from its own last
+change.
 """
 
 from __future__ import annotations

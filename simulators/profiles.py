@@ -4,6 +4,29 @@
 scrap, more breakdowns, noisier sensors); ``tolled`` is the partner's mature line in Japan
 or Korea. Figures follow ``domain.md``; the ones marked [assumed] there are parameters here.
 The twin never sees these values: it has to learn them from the published data.
+
+Lot-to-lot scatter
+------------------
+Each alloy lot (one melt, one powder batch) gets its own nonmagnetic fraction (rare-earth
+and boron content), coercivity factor (grain-boundary additions, oxygen pick-up) and
+alignment deviation (powder flow and lubricant in the aligning press); each furnace load
+its own density deviation (position in the furnace, green density). Through
+Br ≈ Js·(1 − f)·(ρ/ρ0)·⟨cos θ⟩ they give a lot-to-lot 1σ of Br of about 0.013 T on the
+domestic line and 0.008 T on the tolled one, and of Hcj of about 2.6 % and 2.2 % (was
+0.0004 T and 1.4 % / 0.9 % with measurement noise and furnace offsets alone).
+
+References
+----------
+- Grade bands of sintered NdFeB are 0.04-0.05 T wide in Br (N45: 1.32-1.37 T; domain.md,
+  "Magnetic properties", and vendor tables such as en.shanghaimagnet.com "NdFeB
+  Performance Parameter Table"), because no two lots come out alike and the industry
+  accepts a range per grade: a lot 1σ of ~0.01 T keeps ±2σ inside one band [derived].
+- Manufacturers generally hold ±5 % on Br and ±8 % on coercive force (MMPA Standard 0100
+  and Permanent Magnet Guidelines, as summarised in Emetor's glossary, "Permanent magnet
+  tolerances", https://www.emetor.com/glossary/permanent-magnet-tolerances/): at
+  1.33 T, ±5 % = ±0.067 T ≈ ±3σ for σ ≈ 0.02 T, an upper bound; ±8 % Hcj ≈ ±3σ for σ ≈
+  2.7 % [derived].
+- How the scatter splits between composition, density and alignment is [assumed].
 """
 
 from __future__ import annotations
@@ -48,6 +71,11 @@ class RouteProfile:
     part_mass_kg: float
     nonmagnetic_fraction: float
     target_grade: str
+    # lot-to-lot scatter (see the module docstring)
+    alloy_nonmagnetic_sigma: float  # nonmagnetic fraction between alloy lots (1 sigma) [-]
+    alloy_hcj_sigma: float  # Hcj between alloy lots, relative (1 sigma) [-]
+    alignment_sigma: float  # <cos θ> between powder batches (1 sigma) [-]
+    load_density_sigma: float  # sintered density between furnace loads, relative [-]
     # availability and instruments
     mtbf_h: float  # mean time between random breakdowns, per equipment
     mttr_h: float  # mean time to repair
@@ -84,6 +112,10 @@ PROFILES: dict[str, RouteProfile] = {
         part_mass_kg=0.1,
         nonmagnetic_fraction=0.08,
         target_grade="N45",
+        alloy_nonmagnetic_sigma=0.006,
+        alloy_hcj_sigma=0.025,
+        alignment_sigma=0.005,
+        load_density_sigma=0.003,
         mtbf_h=60.0,
         mttr_h=6.0,
         noise_scale=1.5,
@@ -117,6 +149,10 @@ PROFILES: dict[str, RouteProfile] = {
         part_mass_kg=0.1,
         nonmagnetic_fraction=0.06,
         target_grade="N48",
+        alloy_nonmagnetic_sigma=0.0045,
+        alloy_hcj_sigma=0.02,
+        alignment_sigma=0.0035,
+        load_density_sigma=0.002,
         mtbf_h=200.0,
         mttr_h=3.0,
         noise_scale=1.0,

@@ -13,19 +13,15 @@ import contextlib
 import gc
 import logging
 import time
-from dataclasses import asdict
-from pathlib import Path
 
-import numpy as np
-
+from simulators.archive import Archive
 from simulators.config import SimConfig
-from simulators.groundtruth import GroundTruth, hidden_parameters, run_folder
-from simulators.history import History
-from simulators.opcua.history_read import datetime_from_us
+from simulators.opcua.events import SERVER_SOURCE
 from simulators.opcua.publisher import Publisher
 from simulators.opcua.server import SimulatorServer
+from simulators.opcua.times import datetime_from_us
 from simulators.plant.events import PlantEvent
-from simulators.simulation import Simulation, StepOutput
+from simulators.simulation import StepOutput
 
 __all__ = ["LiveRun", "serve"]
 
@@ -63,46 +59,11 @@ class LiveRun:
 
     def __init__(self, cfg: SimConfig) -> None:
         self.cfg = cfg
-        self.data_dir = Path(cfg.data_dir)
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.sim = Simulation(cfg, time.time_ns() // 1000)
-        text_paths = self.sim.text_paths + self.sim.lot_paths
-        self.history = History(
-            [s.path for s in self.sim.plant.signals], text_paths, cfg.history_window_s, cfg.step_s
-        )
-        self.history_file = self.data_dir / "history.npz"
-        self._not_before_us = 0
-        self._load_history()
-        self.server = SimulatorServer(cfg, self.sim.plant, self.history, text_paths)
+        self.archive = Archive(cfg, time.time_ns() // 1000)
+        self.sim, self.history = self.archive.sim, self.archive.history
+        self.server = SimulatorServer(cfg, self.sim.plant, self.history, self.archive.text_paths)
         self._down_until = 0.0
         self._max_catch_up = max(1, MAX_WRITES_PER_ITERATION // len(self.sim.plant.signals))
-        self.truth: GroundTruth | None = None
-
-    def _ground_truth(self) -> GroundTruth:
-        cfg = self.cfg
-        folder = run_folder(self.data_dir, self.sim.t0_us, cfg.seed, "serve")
-        truth = GroundTruth(
-            folder,
-            {
-                "mode": "serve",
-                "seed": cfg.seed,
-                "profile": cfg.profile,
-                "speed": cfg.speed,
-                "step_s": cfg.step_s,
-                "t0_us": self.sim.t0_us,
-                "faults": [asdict(f) for f in cfg.faults],
-                "hidden": hidden_parameters(self.sim.plant),
-            },
-        )
-        (self.data_dir / "runs" / "latest.txt").write_text(folder.name)
-        return truth
-
-    def _load_history(self) -> None:
-        rows = self.history.load(self.history_file)
-        if rows:
-            last_us = int(self.history.times[(self.history.head - 1) % len(self.history.times)])
-            self._not_before_us = last_us + 1  # a faster earlier run may be ahead of the clock
-            _log.info("loaded %d history rows from %s", rows, self.history_file)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set; then save history and ground truth."""
@@ -119,8 +80,8 @@ class LiveRun:
         finally:
             gc_clock.close()
             await self.server.stop()
-            await self._save_history()
-            self.truth.close(self.sim.plant)
+            await self.archive.save()
+            self.archive.close()
 
     async def _loop(self, stop: asyncio.Event) -> None:
         last_save = last_stats = time.monotonic()
@@ -142,7 +103,7 @@ class LiveRun:
             now = time.monotonic()
             if now - last_save > SAVE_EVERY_WALL_S:
                 last_save = now
-                await self._save_history()
+                await self.archive.save()
             if now - last_stats > STATS_EVERY_WALL_S:
                 self._log_stats(now - last_stats, due)
                 last_stats = now
@@ -158,62 +119,74 @@ class LiveRun:
                   self.sim.k, max(0, due - 1), sum(gc_s), *gc_s)  # fmt: skip
 
     async def _steps(self, n: int) -> None:
-        outs = [self.sim.advance() for _ in range(n)]
-        for out in outs:
-            self.history.append(out.t_us, out.measured, out.status, out.written)
-            for path, value, t_us in out.texts:
-                self.history.append_text(path, t_us, value)
-            self.truth.write_step(out)
-            for spec in out.restarts:
-                await self._begin_restart(out.t_us, spec.duration_s)
-        await self._restart_if_due(outs[-1].t_us)
-        if self.server.running:
-            await self._publish(outs)
+        """Step ``n`` times; keep every step, publish those made while the server is up."""
+        pending: list[StepOutput] = []
+        for _ in range(n):
+            out = self.sim.advance()
+            self.archive.record(out)
+            pending.append(out)
+            for spec in out.restarts:  # what came before the restart fault is published
+                await self._publish(pending)
+                pending = []
+                await self._begin_restart(spec.duration_s)
+        await self._restart_if_due()
+        await self._publish(pending)
 
     async def _publish_current(self, pub: Publisher) -> None:
-        """Publish the present state (at start: step 0, stamped now) into a new server."""
-        if self.sim.k == 0 and self.truth is None:
-            self.sim.rebase(max(time.time_ns() // 1000, self._not_before_us))
-            self.truth = self._ground_truth()
-        ts = datetime_from_us(self.sim.t_us)
-        n = len(self.sim.last_measured)
-        await pub.publish_numeric(ts, self.sim.last_measured, np.zeros(n, dtype=np.uint32),
-                                  np.ones(n, dtype=bool))  # fmt: skip
-        for path, value in zip(self.sim.text_paths, self.sim.plant.text_values(), strict=True):
-            await pub.publish_text(path, ts, value)
+        """Fill a new server before it opens its port, with values history holds.
+
+        Each variable gets the last value history has for it (same time, value, status),
+        so a restart publishes nothing history lacks; at this process's first start step 0
+        (stamped now) follows, and is kept in history like every other step.
+        """
+        await self._republish_latest(pub)
+        if self.archive.truth is None:
+            self.sim.rebase(max(time.time_ns() // 1000, self.archive.not_before_us))
+            self.archive.open_truth()
+            out = self.sim.initial_output()
+            self.archive.record(out)
+            await self._publish_values(pub, out)
+
+    async def _republish_latest(self, pub: Publisher) -> None:
+        latest = self.history.latest()
+        for t_us, tags in latest.groups():
+            await pub.publish_numeric(datetime_from_us(t_us), latest.values, latest.status, tags)
+        for path, (t_us, value) in self.history.latest_texts().items():
+            await pub.publish_text(path, datetime_from_us(t_us), value)
 
     async def _publish(self, outs: list[StepOutput]) -> None:
+        if not self.server.running:
+            return
         pub = self.server.publisher
         for out in outs:
             # Every step, not just the last: what history holds was published, so a recorder
             # that loses nothing can be checked against history.
-            await pub.publish_numeric(
-                datetime_from_us(out.t_us), out.measured, out.status, out.written
-            )
-            for path, value, t_us in out.texts:
-                await pub.publish_text(path, datetime_from_us(t_us), value)
+            await self._publish_values(pub, out)
             for event in out.events:
-                await self.server.emit(event, out.t_us)
+                await self.server.emit(event)
 
-    async def _begin_restart(self, t_us: int, duration_s: float) -> None:
+    async def _publish_values(self, pub: Publisher, out: StepOutput) -> None:
+        await pub.publish_numeric(datetime_from_us(out.t_us), out.measured, out.status,
+                                  out.written)  # fmt: skip
+        for path, value, t_us in out.texts:
+            await pub.publish_text(path, datetime_from_us(t_us), value)
+
+    async def _begin_restart(self, duration_s: float) -> None:
         _log.warning("fault: server restart, down for %g simulated s", duration_s)
-        await self._save_history()
+        await self.archive.save()
         await self.server.stop()
         self._down_until = time.monotonic() + duration_s / self.cfg.speed
 
-    async def _restart_if_due(self, t_us: int) -> None:
+    async def _restart_if_due(self) -> None:
         if self.server.running or time.monotonic() < self._down_until:
             return
         await self.server.start(self._publish_current)
-        event = PlantEvent(t_us / 1e6, "Server", "restart", "simulator server restarted", {})
-        self.truth.log_event(event.t_s, event.kind, event.source, event.message, {})
-        await self.server.emit(event, t_us)
+        t_us = self.sim.t_us
+        restart = PlantEvent(t_us / 1e6, SERVER_SOURCE, "restart", "simulator server restarted")
+        event = self.sim.stamp(restart, t_us)
+        self.archive.record_event(event)
+        await self.server.emit(event)
         _log.info("serving %s again after restart", self.server.url)
-
-    async def _save_history(self) -> None:
-        snapshot = self.history.snapshot()  # copied here, written in a thread
-        await asyncio.to_thread(History.write, snapshot, self.history_file)
-        self.truth.flush()
 
 
 async def serve(cfg: SimConfig, stop: asyncio.Event) -> None:

@@ -2,7 +2,9 @@
 
 ``serve`` publishes each ``StepOutput`` over OPC UA; ``run`` writes it to files. Time is
 kept in integer microseconds since the Unix epoch, so every step of every tag has its own
-exact source timestamp.
+exact source timestamp; events get theirs from ``simulators.events.EventStamper``. What
+must continue in a later run on the same data dir (lot and event numbers) comes in and goes
+out as a ``CarriedState``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulators.config import SimConfig
+from simulators.events import EventStamper, StampedEvent, offline_source_id
 from simulators.fault_engine import FaultEngine
 from simulators.faults import FaultSpec
 from simulators.plant.events import PlantEvent
@@ -20,7 +23,8 @@ from simulators.plant.lots import Lot
 from simulators.plant.magnetization import PartBatch
 from simulators.plant.plant import Plant
 from simulators.profiles import get_profile
-from simulators.sensors import Sensors
+from simulators.sensors import Sensors, flag_out_of_range
+from simulators.state import CarriedState
 from simulators.tags import LOT_STAGE, lot_variable_path
 
 __all__ = ["Simulation", "StepOutput"]
@@ -35,7 +39,7 @@ class StepOutput:
     status: np.ndarray
     written: np.ndarray
     texts: list[tuple[str, str | bool, int]]  # path, value, source time [µs]
-    events: list[PlantEvent]
+    events: list[StampedEvent]
     lots: list[Lot]
     parts: list[PartBatch]
     fault_records: list[dict] = field(default_factory=list)
@@ -45,11 +49,16 @@ class StepOutput:
 class Simulation:
     """A seeded plant with its instruments and injected faults."""
 
-    def __init__(self, cfg: SimConfig, t0_us: int) -> None:
+    def __init__(self, cfg: SimConfig, t0_us: int, carried: CarriedState | None = None) -> None:
+        """``carried`` continues an earlier run's numbers; without it they start at 1."""
         self.cfg = cfg
         self.profile = get_profile(cfg.profile, cfg.profile_overrides)
         self.t0_us, self.step_us, self.k = t0_us, round(cfg.step_s * 1e6), 0
-        self.plant = Plant(self.profile, cfg.layout, cfg.seed, t0_us / 1e6)
+        carried = carried or CarriedState(offline_source_id(cfg.seed, t0_us))
+        self.stamper = EventStamper(
+            carried.source_id, carried.next_event_sequence, carried.last_event_us
+        )
+        self.plant = Plant(self.profile, cfg.layout, cfg.seed, t0_us / 1e6, carried.lot_counters)
         self.sensors = Sensors(
             self.plant.signals,
             self.profile.noise_scale,
@@ -57,6 +66,8 @@ class Simulation:
             np.random.default_rng([cfg.seed, 1]),
         )
         self.faults = FaultEngine(list(cfg.faults), self.plant)
+        self._eu_low = np.array([s.spec.low for s in self.plant.signals])
+        self._eu_high = np.array([s.spec.high for s in self.plant.signals])
         self.text_paths = [t.path for t in self.plant.texts]
         self.lot_paths = sorted(
             {lot_variable_path(line.name, kind) for line in self.plant.lines for kind in LOT_STAGE}
@@ -70,6 +81,24 @@ class Simulation:
             raise RuntimeError("rebase is only allowed before the first step")
         self.t0_us = t0_us
         self.plant.t_s = t0_us / 1e6
+
+    def carried_state(self) -> CarriedState:
+        """The numbers a later run on the same data dir must continue from."""
+        s = self.stamper
+        return CarriedState(s.source_id, s.next_sequence, s.last_us, self.plant.lot_counters())
+
+    def stamp(self, event: PlantEvent, t_us: int) -> StampedEvent:
+        """The published form of an event that happens outside a step (a server restart)."""
+        return self.stamper.stamp(event, t_us)
+
+    def initial_output(self) -> StepOutput:
+        """Step 0: the state before the first step, every tag and every text variable."""
+        n = len(self.last_measured)
+        status = np.zeros(n, dtype=np.uint32)
+        flag_out_of_range(self.last_measured, status, self._eu_low, self._eu_high)
+        texts = [(path, value, self.t_us) for path, value in self._changed_texts()]
+        return StepOutput(self.t_us, self.last_measured, status, np.ones(n, dtype=bool),
+                          texts, [], [], [])  # fmt: skip
 
     @property
     def t_us(self) -> int:
@@ -87,6 +116,7 @@ class Simulation:
         status = np.zeros(len(measured), dtype=np.uint32)
         written = np.ones(len(measured), dtype=bool)
         self.faults.act(elapsed_s, measured, status, written)
+        flag_out_of_range(measured, status, self._eu_low, self._eu_high)
         self.last_measured = measured
         lots, parts = self._drain()
         texts = [(path, value, t_us) for path, value in self._changed_texts()]
@@ -101,7 +131,7 @@ class Simulation:
             status,
             written,
             texts,
-            events,
+            [self.stamper.stamp(e, t_us) for e in events],
             lots,
             parts,
             faults.records,

@@ -7,27 +7,26 @@ the history survives through its file.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from asyncua import Server, ua
+from asyncua import Server
 
 from simulators.config import SimConfig
+from simulators.events import StampedEvent
 from simulators.history import History
-from simulators.opcua import fastencode, fastpath
+from simulators.opcua import events, fastencode, fastpath
 from simulators.opcua.address_space import build_address_space
-from simulators.opcua.history_read import PublisherHistoryStorage, datetime_from_us
+from simulators.opcua.history_read import PublisherHistoryStorage
 from simulators.opcua.publisher import Publisher
 from simulators.opcua.security import APPLICATION_URI, PasswordUserManager, apply_security
-from simulators.plant.events import PlantEvent
 from simulators.plant.plant import Plant
 
 __all__ = ["EVENT_TYPE_NAME", "SimulatorServer", "endpoint_url"]
 
 _log = logging.getLogger(__name__)
-EVENT_TYPE_NAME = "MagnetLineEventType"
+EVENT_TYPE_NAME = events.EVENT_TYPE_NAME
 
 
 def endpoint_url(host: str, port: int) -> str:
@@ -46,7 +45,7 @@ class SimulatorServer:
         self.server: Server | None = None
         self.publisher: Publisher | None = None
         self.ns = 0
-        self._event = None
+        self._event_template = None
 
     @property
     def url(self) -> str:
@@ -74,8 +73,12 @@ class SimulatorServer:
             self.cfg.host,
         )
         self.ns = await build_address_space(server, self.plant)
-        server.iserver.history_manager.set_storage(PublisherHistoryStorage(self.history, self.ns))
-        self._event = await self._event_generator(server)
+        self._event_template = await events.create_event_template(server, self.ns)
+        server.iserver.history_manager.set_storage(
+            PublisherHistoryStorage(
+                self.history, self.ns, self._event_template, server.iserver.aspace
+            )
+        )
         self.publisher = Publisher(
             server,
             self.ns,
@@ -89,19 +92,6 @@ class SimulatorServer:
         await server.start()
         self.server = server
 
-    async def _event_generator(self, server: Server):
-        etype = await server.create_custom_event_type(
-            self.ns,
-            EVENT_TYPE_NAME,
-            ua.ObjectIds.BaseEventType,
-            [
-                ("Kind", ua.VariantType.String),
-                ("Equipment", ua.VariantType.String),
-                ("Details", ua.VariantType.String),
-            ],
-        )
-        return await server.get_event_generator(etype, ua.ObjectIds.Server)
-
     async def stop(self) -> None:
         """Stop the server (idempotent)."""
         server, self.server, self.publisher = self.server, None, None
@@ -113,15 +103,9 @@ class SimulatorServer:
         """True while the server accepts clients."""
         return self.server is not None
 
-    async def emit(self, event: PlantEvent, t_us: int) -> None:
+    async def emit(self, event: StampedEvent) -> None:
         """Send a plant event as an OPC UA event from the Server object.
 
         ``SourceNode`` and ``SourceName`` name the equipment (or stage) it concerns.
         """
-        ev = self._event.event
-        ev.SourceNode = ua.NodeId(event.source, self.ns)
-        ev.SourceName = event.source
-        ev.Severity = event.severity
-        ev.Kind, ev.Equipment = event.kind, event.source
-        ev.Details = json.dumps(event.fields)
-        await self._event.trigger(datetime_from_us(t_us), event.message)
+        await events.emit(self.server, self._event_template, event, self.ns)

@@ -12,10 +12,14 @@ from typing import ClassVar
 
 import numpy as np
 
-__all__ = ["STATES", "AnalogSpec", "Equipment", "TextSpec"]
+__all__ = ["METER_CUTOFF", "STATES", "AnalogSpec", "Equipment", "TextSpec"]
 
 STATES = ("running", "idle", "down", "maintenance")
 """Equipment states published as the ``State`` variable."""
+
+METER_CUTOFF = 0.01
+"""Low cut-off of flow, rate, power and level meters [fraction of range]: 1 % is a usual
+setting, above the zero noise and small zero drift of the meter."""
 
 
 @dataclass(frozen=True)
@@ -28,8 +32,14 @@ class AnalogSpec:
     unit : display symbol, a key of ``simulators.units.UNITS``
     low, high : EURange, the instrument's range
     description : what the signal measures
-    noise : sensor noise as a fraction of the range (1 sigma); 0 for counters
-    drifts : whether the sensor can drift slowly (False for counters and setpoints)
+    noise : sensor noise as a fraction of the range (1 sigma); 0 for counters, timers and
+        set points. With ``relative``, a fraction of the reading instead.
+    drifts : whether the sensor can drift slowly (False for counters, timers, set points)
+    relative : error proportional to the reading (gauges over decades, e.g. vacuum): a
+        positive quantity stays positive however the gauge drifts
+    cutoff : low cut-off as a fraction of the range: a reading below ``low + cutoff·span``
+        is reported as ``low``, as flow, rate and power meters suppress their zero noise
+        (a quantity that is zero while the equipment stands reads zero, not ±noise)
     """
 
     name: str
@@ -39,6 +49,8 @@ class AnalogSpec:
     description: str
     noise: float = 0.0005
     drifts: bool = True
+    relative: bool = False
+    cutoff: float = 0.0
 
 
 @dataclass(frozen=True)

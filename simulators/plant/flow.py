@@ -1,4 +1,10 @@
-"""Material flow and lot genealogy of one line (see ``simulators.plant.line``)."""
+"""Material flow and lot genealogy of one line (see ``simulators.plant.line``).
+
+Lot-to-lot scatter of the magnets comes from here: each alloy lot draws its composition and
+powder batch (``_alloy_batch``), carried mass-weighted through the pools into the furnace
+loads, and each furnace load draws its density deviation at unloading
+(``simulators.profiles``, "Lot-to-lot scatter", for the figures and their sources).
+"""
 
 from __future__ import annotations
 
@@ -27,17 +33,28 @@ METAL_IN_OXIDE = 0.857  # Nd in Nd2O3, domain.md
 SX_LOSS = 0.015  # oxide lost to the raffinate and crud [assumed]
 ANNEAL_BATCH = 4
 INITIAL_ALLOY_LOADS = 6
+BATCH_KEYS = ("nonmagnetic_fraction", "hcj_factor", "alignment_dev")
+"""Properties an alloy lot passes to everything made from it."""
+POWDER_KEYS = ("d50_um", "oxygen_ppm", "alignment_cos", "nonmagnetic_fraction", "hcj_factor")
+"""Mass-weighted properties of the green parts in a furnace load."""
 
 
 class MaterialFlow:
     """Pools between stages, lot numbering, and the lots and parts finished so far."""
 
-    def __init__(self, line: Line, t0_s: float, rng: np.random.Generator) -> None:
-        self.line, self.p = line, line.profile
+    def __init__(
+        self,
+        line: Line,
+        t0_s: float,
+        rng: np.random.Generator,
+        lot_counters: dict[str, int] | None = None,
+    ) -> None:
+        """``lot_counters`` (prefix -> last number) continues the lot ids of an earlier run."""
+        self.line, self.p, self.rng = line, line.profile, rng
         self.alloy, self.green = FifoPool(), FifoPool()
         self.sinter_queue: list[Lot] = []
         self.magnet_queue: list[Lot] = []
-        self.counters: dict[str, int] = {}
+        self.counters: dict[str, int] = dict(lot_counters or {})
         self.oxide_fed_kg = self.oxide_kg = self.purity_sum = 0.0
         self.oxide_start_s = t0_s
         self.lots: list[Lot] = []  # finished, not yet drained
@@ -74,13 +91,26 @@ class MaterialFlow:
         oxide_kg = kg * self.p.alloy_re_fraction / (METAL_IN_OXIDE * self.p.metal_recovery)
         self._close_oxide(t0_s, oxide_kg / (1 - SX_LOSS), oxide_kg, 99.5, {})
         keep = (1 - self.p.mill_loss_fraction) * (1 - self.p.press_reject_fraction)
-        attrs = {
-            "d50_um": self.p.particle_size_um,
-            "oxygen_ppm": self.p.mill_oxygen_ppm,
-            "alignment_cos": self.line.press.alignment_cos(),
-        }
+        powder = {"d50_um": self.p.particle_size_um, "oxygen_ppm": self.p.mill_oxygen_ppm}
         for piece in self.alloy.take(self.p.load_kg / keep):
+            attrs = self._green_attrs(piece, powder)
             self.green.put(PoolPart(piece.lot_id, piece.kg * keep, piece.kg, attrs))
+
+    def _alloy_batch(self) -> dict[str, float]:
+        """Composition and powder batch of a new alloy lot (its share of the scatter)."""
+        p, rng = self.p, self.rng
+        return {
+            "nonmagnetic_fraction": p.nonmagnetic_fraction
+            + p.alloy_nonmagnetic_sigma * rng.normal(),
+            "hcj_factor": 1.0 + p.alloy_hcj_sigma * rng.normal(),
+            "alignment_dev": p.alignment_sigma * rng.normal(),
+        }
+
+    def _green_attrs(self, piece: PoolPart, powder: dict[str, float]) -> dict[str, float]:
+        """Properties of green parts pressed from ``piece`` of an alloy lot."""
+        batch = {k: piece.attrs[k] for k in BATCH_KEYS}
+        aligned = self.line.press.alignment_cos() + batch["alignment_dev"]
+        return {**powder, **batch, "alignment_cos": aligned}
 
     def separation(self, t_s: float) -> None:
         """Collect the banks' oxide; close an oxide lot (and make its alloy) when full."""
@@ -88,15 +118,16 @@ class MaterialFlow:
             self.oxide_kg += bank.produced_kg
             self.oxide_fed_kg += bank.produced_kg / (1 - SX_LOSS)
             self.purity_sum += bank.produced_kg * bank.values[5]
-        level = 100.0 * self.oxide_kg / self.p.oxide_lot_kg
-        for bank in self.line.banks:
-            bank.values[10] = level
         if self.oxide_kg >= self.p.oxide_lot_kg:
             purity = self.purity_sum / self.oxide_kg
             true = {"beta_nd_pr": float(np.mean([b.beta for b in self.line.banks]))}
             self._close_oxide(t_s, self.oxide_fed_kg, self.oxide_kg, purity, true)
             self.oxide_fed_kg = self.oxide_kg = self.purity_sum = 0.0
             self.oxide_start_s = t_s
+        # after a full tank is emptied into its lot: the level never shows more than full
+        level = 100.0 * self.oxide_kg / self.p.oxide_lot_kg
+        for bank in self.line.banks:
+            bank.values[10] = level
 
     def _close_oxide(self, t_s, fed_kg, oxide_kg, purity_pct, true) -> None:
         sep = f"{self.line.name}.Separation"
@@ -130,9 +161,10 @@ class MaterialFlow:
             alloy_kg,
             oxide_kg - metal,
             measured={"re_wt_pct": 100 * self.p.alloy_re_fraction, "fe_b_additions_kg": additions},
+            true=self._alloy_batch(),
         )
         self._finish(alloy)
-        self.alloy.put(PoolPart(alloy.lot_id, alloy_kg, alloy_kg))
+        self.alloy.put(PoolPart(alloy.lot_id, alloy_kg, alloy_kg, dict(alloy.true)))
 
     def mill_and_press(self, t_s: float, dt_s: float, rng: np.random.Generator) -> None:
         """Mill alloy into powder and press it at once into green parts."""
@@ -140,13 +172,10 @@ class MaterialFlow:
         mill.available_kg, mill.blocked = self.alloy.kg, press.is_down
         mill.step(t_s, dt_s, rng)
         keep = (1 - self.p.mill_loss_fraction) * (1 - self.p.press_reject_fraction)
-        attrs = {
-            "d50_um": mill.d50_um,
-            "oxygen_ppm": mill.oxygen_ppm,
-            "alignment_cos": press.alignment_cos(),
-        }
+        powder = {"d50_um": mill.d50_um, "oxygen_ppm": mill.oxygen_ppm}
         pressed = 0.0
         for piece in self.alloy.take(mill.milled_kg):
+            attrs = self._green_attrs(piece, powder)
             self.green.put(PoolPart(piece.lot_id, piece.kg * keep, piece.kg, attrs))
             pressed += piece.kg * keep
         press.pressed_kg = pressed
@@ -157,7 +186,7 @@ class MaterialFlow:
         if furnace.phase != "waiting" or furnace.is_down or self.green.kg < self.p.load_kg:
             return
         parts = self.green.take(self.p.load_kg)
-        true = {k: mass_weighted(parts, k) for k in ("d50_um", "oxygen_ppm", "alignment_cos")}
+        true = {k: mass_weighted(parts, k) for k in POWDER_KEYS}
         true["green_kg"] = sum(p.kg for p in parts)
         load = Lot(
             self._next_id("FL"),
@@ -180,10 +209,13 @@ class MaterialFlow:
         if load is None:
             return
         t = load.true
-        t["density_ratio"] = float(density_ratio(t["soak_temp_c"], t["soak_h"]))
+        densified = density_ratio(t["soak_temp_c"], t["soak_h"])
+        spread = 1.0 + self.p.load_density_sigma * rng.normal()  # this load's own density
+        t["density_ratio"] = float(min(1.0, densified * spread))  # never above theoretical
         grain = float(grain_size_um(t["d50_um"], t["soak_temp_c"], t["soak_h"]))
         t["grain_um"] = grain
-        t["hcj_ka_per_m"] = float(coercivity_ka_per_m(grain, t["oxygen_ppm"]))
+        hcj = coercivity_ka_per_m(grain, t["oxygen_ppm"]) * t["hcj_factor"]
+        t["hcj_ka_per_m"] = float(hcj)
         reject = self.p.sinter_reject_fraction * (1 + abs(furnace.offset_c) / 10.0)
         load.parts = math.floor(t["green_kg"] * (1 - reject) / self.p.part_mass_kg)
         load.mass_out_kg = load.parts * self.p.part_mass_kg

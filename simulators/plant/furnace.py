@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from simulators.plant.base import AnalogSpec, Equipment, TextSpec
+from simulators.plant.base import METER_CUTOFF, AnalogSpec, Equipment, TextSpec
 from simulators.plant.sintering import AMBIENT_C, STATE_SPEC, energy_spec, lag
 from simulators.profiles import RouteProfile
 
@@ -36,9 +36,21 @@ class VacuumFurnace(Equipment):
             for i in range(1, ZONES + 1)
         ),
         AnalogSpec("Setpoint", "°C", 0, 1400, "Programme set point", noise=0.0, drifts=False),
-        AnalogSpec("VacuumPressure", "mbar", 0, 1100, "Chamber pressure", noise=2e-8),
-        AnalogSpec("HoldTime", "min", 0, 900, "Time at soak temperature in this cycle"),
-        AnalogSpec("HeaterPower", "kW", 0, 80, "Heater power"),
+        # a combination gauge (Pirani and capacitance) from 1e-3 mbar to atmosphere: its
+        # error is a fraction of the reading, 1 % here [assumed]
+        AnalogSpec(
+            "VacuumPressure", "mbar", 0, 1100, "Chamber pressure", noise=0.01, relative=True
+        ),
+        AnalogSpec(  # a PLC timer: exact, no noise, no drift
+            "HoldTime",
+            "min",
+            0,
+            900,
+            "Time at soak temperature in this cycle",
+            noise=0.0,
+            drifts=False,
+        ),
+        AnalogSpec("HeaterPower", "kW", 0, 80, "Heater power", cutoff=METER_CUTOFF),
         energy_spec(),
     )
     TEXTS = (

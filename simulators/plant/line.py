@@ -36,6 +36,7 @@ class Line:
         furnaces: int,
         t0_s: float,
         rng: np.random.Generator,
+        lot_counters: dict[str, int] | None = None,
     ) -> None:
         self.name = f"Line{number}"
         self.profile = profile
@@ -56,7 +57,7 @@ class Line:
             self.anneal,
             self.magnetizer,
         ]
-        self.flow = MaterialFlow(self, t0_s, rng)
+        self.flow = MaterialFlow(self, t0_s, rng, lot_counters)
 
     def step(self, t_s: float, dt_s: float, rng: np.random.Generator) -> list[PlantEvent]:
         """Advance every equipment and the material between them; return what happened."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulators.plant.base import AnalogSpec, Equipment, TextSpec
+from simulators.plant.base import METER_CUTOFF, AnalogSpec, Equipment, TextSpec
 from simulators.plant.physics import grade_limits, remanence_t, saturation_fraction
 from simulators.plant.sintering import STATE_SPEC, energy_spec, lag
 from simulators.profiles import RouteProfile
@@ -57,11 +57,19 @@ class Magnetizer(Equipment):
 
     KIND = "Magnetizer"
     ANALOG = (
-        AnalogSpec("CapacitorVoltage", "V", 0, 3000, "Capacitor bank voltage"),
-        AnalogSpec("PeakField", "T", 0, 5, "Peak field of the last pulse"),
+        AnalogSpec("CapacitorVoltage", "V", 0, 3000, "Capacitor bank voltage", cutoff=METER_CUTOFF),
+        AnalogSpec("PeakField", "T", 0, 5, "Peak field of the last pulse", cutoff=METER_CUTOFF),
         AnalogSpec("PulseCount", "1", 0, 1e12, "Pulses fired", noise=0.0, drifts=False),
         AnalogSpec("CoilTemperature", "°C", 0, 150, "Coil temperature"),
-        AnalogSpec("PartBr", "T", 0, 1.6, "Measured remanence Br of the last part", noise=0.0),
+        AnalogSpec(  # the flux gauge's own error is in the part's measured Br already
+            "PartBr",
+            "T",
+            0,
+            1.6,
+            "Measured remanence Br of the last part",
+            noise=0.0,
+            drifts=False,
+        ),
         energy_spec(),
     )
     TEXTS = (
@@ -111,7 +119,7 @@ class Magnetizer(Equipment):
         )
         t = load.true
         br_true = remanence_t(
-            self.profile.nonmagnetic_fraction,
+            t["nonmagnetic_fraction"],
             t["density_ratio"],
             t["alignment_cos"],
             saturation_fraction(peak),

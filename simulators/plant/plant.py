@@ -44,12 +44,29 @@ class TextRef:
 class Plant:
     """Seeded plant model: ``step`` advances it, ``truth`` holds the true signal values."""
 
-    def __init__(self, profile: RouteProfile, layout: PlantLayout, seed: int, t0_s: float) -> None:
+    def __init__(
+        self,
+        profile: RouteProfile,
+        layout: PlantLayout,
+        seed: int,
+        t0_s: float,
+        lot_counters: dict[str, dict[str, int]] | None = None,
+    ) -> None:
+        """``lot_counters`` (line name -> lot prefix -> last number) continues lot ids."""
         self.profile, self.layout = profile, layout
         self.rng = np.random.default_rng(seed)
         self.t_s = t0_s
+        counters = lot_counters or {}
         self.lines = [
-            Line(n, profile, layout.banks, layout.furnaces, t0_s, self.rng)
+            Line(
+                n,
+                profile,
+                layout.banks,
+                layout.furnaces,
+                t0_s,
+                self.rng,
+                counters.get(f"Line{n}", {}),
+            )
             for n in range(1, layout.lines + 1)
         ]
         self.equipment: list[Equipment] = [eq for line in self.lines for eq in line.equipment]
@@ -68,6 +85,14 @@ class Plant:
         events = [e for line in self.lines for e in line.step(self.t_s, dt_s, self.rng)]
         self._gather()
         return events
+
+    def lot_counters(self) -> dict[str, dict[str, int]]:
+        """Last lot number handed out, per line and lot prefix."""
+        return {line.name: dict(line.flow.counters) for line in self.lines}
+
+    def lots_numbered(self) -> int:
+        """How many lot numbers were handed out so far (changes when any lot is numbered)."""
+        return sum(n for line in self.lines for n in line.flow.counters.values())
 
     def _gather(self) -> None:
         self.truth = np.concatenate([eq.values for eq in self.equipment])

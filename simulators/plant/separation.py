@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from simulators.plant.base import AnalogSpec, Equipment, TextSpec
+from simulators.plant.base import METER_CUTOFF, AnalogSpec, Equipment, TextSpec
 from simulators.profiles import RouteProfile
 
 __all__ = ["MixerSettlerBank", "nd_purity_fraction"]
@@ -52,8 +52,12 @@ class MixerSettlerBank(Equipment):
 
     KIND = "MixerSettlerBank"
     ANALOG = (
-        AnalogSpec("FeedFlow", "L/h", 0, 200, "Aqueous feed flow into the bank"),
-        AnalogSpec("OrganicFlow", "L/h", 0, 400, "Organic (P507 in kerosene) flow"),
+        AnalogSpec(
+            "FeedFlow", "L/h", 0, 200, "Aqueous feed flow into the bank", cutoff=METER_CUTOFF
+        ),
+        AnalogSpec(
+            "OrganicFlow", "L/h", 0, 400, "Organic (P507 in kerosene) flow", cutoff=METER_CUTOFF
+        ),
         AnalogSpec("OARatio", "1", 0, 5, "Organic to aqueous flow ratio"),
         AnalogSpec("Acidity", "mol/L", 0, 2, "Free HCl acidity of the scrub liquor"),
         AnalogSpec("Temperature", "°C", 0, 80, "Mixer temperature"),
@@ -62,8 +66,10 @@ class MixerSettlerBank(Equipment):
         AnalogSpec("RaffinatePrPurity", "%", 90, 100, "Online assay: Pr6O11/TREO of raffinate"),
         AnalogSpec("RaffinateNdContent", "%", 0, 10, "Online assay: Nd2O3/TREO of raffinate"),
         AnalogSpec("FeedTankLevel", "%", 0, 100, "Feed tank level"),
-        AnalogSpec("ProductTankLevel", "%", 0, 100, "Product oxide hold tank level"),
-        AnalogSpec("OxideRate", "kg/h", 0, 30, "Oxide production rate"),
+        AnalogSpec(
+            "ProductTankLevel", "%", 0, 100, "Product oxide hold tank level", cutoff=METER_CUTOFF
+        ),
+        AnalogSpec("OxideRate", "kg/h", 0, 30, "Oxide production rate", cutoff=METER_CUTOFF),
         AnalogSpec("Energy", "kWh", 0, 1e9, "Energy meter", noise=0.0, drifts=False),
     )
     TEXTS = (TextSpec("State", "Equipment state: running, idle, down, maintenance"),)

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from simulators.plant.base import AnalogSpec, Equipment, TextSpec
+from simulators.plant.base import METER_CUTOFF, AnalogSpec, Equipment, TextSpec
 from simulators.profiles import RouteProfile
 
 __all__ = ["STATE_SPEC", "AnnealFurnace", "JetMill", "Press", "lag"]
@@ -34,7 +34,9 @@ class JetMill(Equipment):
 
     KIND = "JetMill"
     ANALOG = (
-        AnalogSpec("FeedRate", "kg/h", 0, 250, "Alloy feed rate into the mill"),
+        AnalogSpec(
+            "FeedRate", "kg/h", 0, 250, "Alloy feed rate into the mill", cutoff=METER_CUTOFF
+        ),
         AnalogSpec("ParticleSize", "µm", 0, 10, "Laser diffraction median particle size d50"),
         AnalogSpec("OxygenContent", "ppm", 0, 6000, "Oxygen in the powder"),
         AnalogSpec("MotorPower", "kW", 0, 200, "Classifier and compressor power"),
@@ -76,7 +78,7 @@ class Press(Equipment):
     ANALOG = (
         AnalogSpec("AligningField", "T", 0, 3, "Aligning field during compaction"),
         AnalogSpec("GreenDensity", "g/cm³", 3, 6, "Green density of the last compact"),
-        AnalogSpec("CompactionPressure", "MPa", 0, 300, "Compaction pressure"),
+        AnalogSpec("CompactionPressure", "MPa", 0, 300, "Compaction pressure", cutoff=METER_CUTOFF),
         AnalogSpec("PartCount", "1", 0, 1e12, "Green parts pressed", noise=0.0, drifts=False),
         energy_spec(),
     )
@@ -120,8 +122,11 @@ class AnnealFurnace(Equipment):
     ANALOG = (
         AnalogSpec("Temperature", "°C", 0, 1200, "Work-zone temperature"),
         AnalogSpec("Setpoint", "°C", 0, 1200, "Temperature set point", noise=0.0, drifts=False),
-        AnalogSpec("HeaterPower", "kW", 0, 80, "Heater power"),
-        AnalogSpec("HoldTime", "min", 0, 600, "Time held in the present step"),
+        # ranged above the 80 kW the heaters can give, as a power transducer is
+        AnalogSpec("HeaterPower", "kW", 0, 100, "Heater power", cutoff=METER_CUTOFF),
+        AnalogSpec(  # a PLC timer: exact, no noise, no drift
+            "HoldTime", "min", 0, 600, "Time held in the present step", noise=0.0, drifts=False
+        ),
         energy_spec(),
     )
     TEXTS = (

@@ -139,3 +139,14 @@ def test_equipment_goes_through_every_state() -> None:
         sim.advance()
         seen |= {eq.state for eq in sim.plant.equipment}
     assert seen == {"running", "idle", "down", "maintenance"}
+
+
+def test_lots_scatter_from_lot_to_lot_as_real_lines_do(offline_run: Path) -> None:
+    """Magnetized lots' mean Br varies ~0.01 T (1 sigma) lot to lot, furnace loads' Hcj a
+    few %: grade bands are 0.04-0.05 T wide, MMPA tolerances ±5 % Br and ±8 % Hcj."""
+    lots = _lots(offline_run)
+    br = [x["properties"]["br_mean_t"] for x in lots if x["kind"] == "magnetized" and x["parts"]]
+    hcj = [x["properties"]["hcj_ka_per_m"] for x in lots if x["kind"] == "furnace_load"]
+    assert len(br) > 10 and len(hcj) > 10
+    assert 0.006 < np.std(br, ddof=1) < 0.025
+    assert 0.015 < np.std(hcj, ddof=1) / np.mean(hcj) < 0.05
