@@ -7,7 +7,9 @@
 - :mod:`runtime.logs` and :mod:`runtime.commands`: one log format, and one way for every
   command line to end (0, or 2 with one ``error:`` line);
 - :mod:`runtime.pins`: the versions of libraries whose internals the fast paths patch,
-  checked at start-up.
+  checked at start-up;
+- :mod:`runtime.tcp_proxy`: a loopback TCP relay to cut and restore (a broken network path,
+  for the fault bench and tests).
 
 It imports none of the project's other packages, so they may import it (all but the twin,
 which stays free of every other part).
