@@ -30,6 +30,7 @@ MAX_WRITES_PER_ITERATION = 50_000  # keeps the loop answering SIGTERM when far b
 SAVE_EVERY_WALL_S = 30.0
 STATS_EVERY_WALL_S = 10.0
 MAX_START_LAG_S = 30.0  # a longer gap between t0 and the loop start is caught up no further
+SERVER_STOP_TIMEOUT_S = 5.0
 
 
 class _GcClock:
@@ -79,9 +80,21 @@ class LiveRun:
             await self._loop(stop)
         finally:
             gc_clock.close()
-            await self.server.stop()
+            # History first: nothing is published after the loop, and a server whose stop
+            # hangs (asyncua waits for its connections' tasks; seen once in ten stops during
+            # a client's long HistoryRead) must not cost what was published.
             await self.archive.save()
             self.archive.close()
+            await self._stop_server()
+
+    async def _stop_server(self) -> None:
+        try:
+            await asyncio.wait_for(self.server.stop(), SERVER_STOP_TIMEOUT_S)
+        except TimeoutError:
+            _log.warning(
+                "the OPC UA server did not stop within %g s; exiting anyway",
+                SERVER_STOP_TIMEOUT_S,
+            )
 
     async def _loop(self, stop: asyncio.Event) -> None:
         last_save = last_stats = time.monotonic()
