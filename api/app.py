@@ -14,6 +14,7 @@ from api.auth import KeyVerifier, require
 from api.bucket_cache import FinalBuckets
 from api.errors import AUTH_RESPONSES, ERROR_RESPONSES, install_error_handlers
 from api.keys import Role
+from api.request_guard import RequestGuard
 from api.routes import (
     aggregates,
     assets,
@@ -121,6 +122,8 @@ def _include(app: FastAPI, router: APIRouter, role: Role | None) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: ApiSettings) -> None:
+    # Innermost: its 401 and 413 still get CORS headers and an access-log line.
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     # Without origins there is no CORS middleware at all: browsers keep other sites out.
     if settings.cors_origins:
         app.add_middleware(

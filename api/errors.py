@@ -40,6 +40,7 @@ __all__ = [
     "ServiceUnavailable",
     "TooBusy",
     "Unauthorized",
+    "error_body",
     "install_error_handlers",
 ]
 
@@ -129,7 +130,7 @@ BUSY_RESPONSES: dict[int | str, dict[str, Any]] = {
 _HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 
 
-def _body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
+def error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     body = ErrorBody(error=ErrorDetail(code=code, message=message, detail=detail))
     return body.model_dump(mode="json")
 
@@ -143,7 +144,7 @@ def _from_database(exc: psycopg.Error) -> ApiError:
 
 
 def _respond(exc: ApiError) -> JSONResponse:
-    body = _body(exc.code, exc.message, exc.detail)
+    body = error_body(exc.code, exc.message, exc.detail)
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
@@ -161,7 +162,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return JSONResponse(
-            _body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
+            error_body(code, str(exc.detail)), status_code=exc.status_code, headers=exc.headers
         )
 
     @app.exception_handler(Exception)
@@ -176,5 +177,5 @@ def install_error_handlers(app: FastAPI) -> None:
             for err in exc.errors()
         ]
         return JSONResponse(
-            _body("invalid_request", "the request is not valid", problems), status_code=422
+            error_body("invalid_request", "the request is not valid", problems), status_code=422
         )

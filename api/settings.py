@@ -40,6 +40,10 @@ class ApiSettings(BaseSettings):
     )
     latest_lookback_days: float = Field(default=31.0, gt=0, description="Latest looks this far")
     hold_days: float = Field(default=7.0, gt=0, description="Interpolation looks this far")
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1_000, le=100_000_000,
+        description="Largest request body; a larger one is refused (413) before it is read",
+    )  # fmt: skip
     stream_poll_s: float = Field(default=1.0, gt=0, le=60)
     stream_max_s: float = Field(default=3600.0, gt=0)
     max_lineage_depth: int = Field(default=10, ge=1, le=100)
