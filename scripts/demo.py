@@ -182,7 +182,7 @@ def main() -> int:
         print_api(api_port, key)
         if not args.once:
             print("The line keeps running and recording. Ctrl-C stops everything.", flush=True)
-            watch(processes, api)
+            watch(processes, api, key["key"])
     except KeyboardInterrupt:
         print("\nCtrl-C: stopping", flush=True)
     except StopRequested as exc:
@@ -208,12 +208,12 @@ def print_api(port: int, key: dict) -> None:
     print("(python -m api keys list | revoke KEY_ID manages keys.)")
 
 
-def watch(processes: Processes, api: str) -> None:
+def watch(processes: Processes, api: str, key: str) -> None:
     while True:
         time.sleep(15)
         processes.check_alive()
-        health = get_json(f"{api}/health")
-        if health and health["ingest"]:
+        health = get_json(f"{api}/health", key)  # without a key it says only "ok"
+        if health and health.get("ingest"):
             details = health["ingest"][0]["details"]
             print(
                 f"  {time.strftime('%H:%M:%S')}  {details['writer_rows_written']:,} readings "

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from api.deps import Conn
-from api.errors import ERROR_RESPONSES
+from api.errors import ERROR_RESPONSES, Unauthorized
 from store import queries
 
 router = APIRouter(tags=["health"], responses={503: ERROR_RESPONSES[503]})
@@ -26,10 +26,10 @@ class EndpointHealth(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
-    timescaledb: str | None
-    schema_version: int | None
-    ingest: list[EndpointHealth]
+    status: str = Field(description="ok: the API and its database answer")
+    timescaledb: str | None = Field(None, description="With a valid key only")
+    schema_version: int | None = Field(None, description="With a valid key only")
+    ingest: list[EndpointHealth] | None = Field(None, description="With a valid key only")
 
 
 class Rollup(BaseModel):
@@ -44,13 +44,32 @@ class IngestHealth(BaseModel):
     rollups: list[Rollup]
 
 
-@probe_router.get("/health", response_model=Health)
-async def get_health(conn: Conn) -> Health:
-    """200 with the ingest service's health when the database answers, 503 when it does not.
-    The one route that needs no API key."""
+@probe_router.get("/health", response_model=Health, response_model_exclude_none=True)
+async def get_health(conn: Conn, request: Request) -> Health:
+    """200 when the database answers, 503 when it does not: the one route that needs no
+    API key, for orchestrators and load balancers. Without a key it says only that; with a
+    valid key of any role it adds the database's versions and the ingest service's health
+    (endpoint URLs, versions and counters are not for anyone who can reach the port)."""
     status = await queries.database_status(conn)
+    if not await _has_valid_key(request):
+        return Health(status="ok")
     ingest = [EndpointHealth(**row) for row in await queries.ingest_health(conn)]
     return Health(status="ok", ingest=ingest, **status)
+
+
+async def _has_valid_key(request: Request) -> bool:
+    token = request.headers.get("x-api-key")
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials:
+        token = credentials.strip()
+    if not token:
+        return False
+    try:
+        caller = await request.app.state.keys.verify(token)
+    except Unauthorized:
+        return False
+    request.state.key_id = caller.key_id
+    return True
 
 
 @router.get("/ingest/health", response_model=IngestHealth)

@@ -51,6 +51,16 @@ def test_health_reports_the_database(client: TestClient) -> None:
     assert body["schema_version"] >= 1
 
 
+def test_health_without_a_key_says_only_up(db_dsn: str) -> None:
+    """Anyone who reaches the port learns that the API is up, nothing more: no endpoint
+    URLs, versions or counters."""
+    with TestClient(create_app(ApiSettings(), db_dsn)) as client:
+        response = client.get("/api/v1/health")
+        forged = client.get("/api/v1/health", headers=bearer("mlk_0000_" + "A" * 43))
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    assert forged.json() == {"status": "ok"}
+
+
 def test_health_is_503_when_the_database_is_down() -> None:
     """With no database behind it the API still starts and health answers 503 in our shape."""
     dsn = f"postgresql://nobody:x@127.0.0.1:{free_port()}/none?connect_timeout=1"

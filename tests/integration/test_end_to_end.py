@@ -153,7 +153,7 @@ def test_line_flows_from_simulator_to_api_and_twin(line: dict[str, Any]) -> None
     health = wait_for(
         "the ingest service to report itself running",
         lambda: (
-            (h := get_json(f"{api}/health"))["ingest"]
+            (h := get_json(f"{api}/health", key))["ingest"]
             and h["ingest"][0]["state"] == "running"
             and h
         ),
