@@ -57,7 +57,11 @@ async def rollup_state(conn: AsyncConnection) -> list[dict[str, Any]]:
 async def list_tags(
     conn: AsyncConnection, filters: dict[str, str | None], limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    """Tags matching every given filter; ``q`` matches name, path, key or description."""
+    """Tags matching every given filter; ``q`` matches name, path, key or description as
+    plain text (``%`` and ``_`` are characters, not wildcards)."""
+    q = filters.get("q")
+    if q is not None:
+        filters = {**filters, "q": _literal_like(q)}
     return await _all(
         conn,
         f"SELECT {TAG_COLUMNS} FROM tag"
@@ -69,6 +73,11 @@ async def list_tags(
         " ORDER BY tag_id LIMIT %(limit)s OFFSET %(offset)s",
         {**filters, "limit": limit, "offset": offset},
     )
+
+
+def _literal_like(text: str) -> str:
+    """``text`` for a LIKE pattern that matches it literally (the default escape is \\)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def find_tag(conn: AsyncConnection, tag_id: int) -> dict[str, Any] | None:

@@ -26,6 +26,9 @@ def test_tags_search_and_filters_combine(client: TestClient) -> None:
     assert names(equipment="Magnetizer1", unit="T") == ["Line1/Magnetization/Magnetizer1/Field"]
     assert names(unit="°C", stage="Separation") == []
     assert len(names(limit=2)) == 2 and len(names(offset=3)) == 1
+    # Search text is literal: % and _ are not wildcards that match every tag.
+    assert names(q="%") == [] and names(q="_") == [] and names(q="\\") == []
+    assert names(q="Furnace1/Temperature") == [TEMP]
 
 
 def test_one_tag_by_id_and_unknown_is_404(client: TestClient, tag_ids: dict[str, int]) -> None:
