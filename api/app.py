@@ -35,6 +35,7 @@ from api.routes import (
 )
 from api.settings import ApiSettings
 from api.snapshot import LatestSnapshot
+from api.stream_slots import StreamSlots
 from api.twin_runner import TwinRunner
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -92,6 +93,11 @@ def create_app(settings: ApiSettings, dsn: str) -> FastAPI:
         app.state.final_buckets = FinalBuckets(int(settings.aggregate_cache_mb * 1e6))
         app.state.keys = KeyVerifier(pool, settings.key_cache_s)
         app.state.twin = TwinRunner(settings.twin_workers, settings.twin_queue_timeout_s)
+        app.state.streams = StreamSlots(
+            settings.stream_max_per_key,
+            settings.stream_max_total,
+            concurrent_polls=max(1, settings.pool_max_size // 2),
+        )
         try:
             yield
         finally:

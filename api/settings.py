@@ -46,6 +46,12 @@ class ApiSettings(BaseSettings):
     )  # fmt: skip
     stream_poll_s: float = Field(default=1.0, gt=0, le=60)
     stream_max_s: float = Field(default=3600.0, gt=0)
+    stream_max_per_key: int = Field(
+        default=10, ge=1, le=10_000, description="Live streams one key may hold (then 429)"
+    )
+    stream_max_total: int = Field(
+        default=200, ge=1, le=100_000, description="Live streams in all (then 503)"
+    )
     max_lineage_depth: int = Field(default=10, ge=1, le=100)
     key_cache_s: float = Field(
         default=30.0, ge=0, le=3600, description="Verified keys kept this long; a revocation "

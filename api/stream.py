@@ -1,8 +1,10 @@
 """The live stream: new readings of chosen tags as server-sent events, by polling.
 
 Each poll borrows a pooled connection only for its query, so a thousand idle streams hold
-no connection. A reading is sent once per stream; a reading written late with a source
-time older than one already sent is not (the stream follows time, not arrival).
+no connection, and only a few streams poll at once (api.stream_slots), so streams with a
+backlog never take the pool from the other routes. A reading is sent once per stream; a
+reading written late with a source time older than one already sent is not (the stream
+follows time, not arrival).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from api.schemas import reading_from_row
+from api.stream_slots import StreamSlots
 from store import queries
 
 __all__ = ["StreamPlan", "sse_events"]
@@ -44,13 +47,15 @@ def _event(row: dict[str, Any], tag: dict[str, Any]) -> str:
     return f"id: {row['time'].isoformat()}\nevent: reading\ndata: {body}\n\n"
 
 
-async def _poll(pool: AsyncConnectionPool, after: dict[int, dt.datetime]) -> list[dict]:
-    async with pool.connection() as conn:
+async def _poll(
+    pool: AsyncConnectionPool, slots: StreamSlots, after: dict[int, dt.datetime]
+) -> list[dict]:
+    async with slots.poll(), pool.connection() as conn:
         return await queries.new_readings(conn, list(after), list(after.values()), _BATCH)
 
 
 async def sse_events(
-    pool: AsyncConnectionPool, plan: StreamPlan, disconnected: Any
+    pool: AsyncConnectionPool, slots: StreamSlots, plan: StreamPlan, disconnected: Any
 ) -> AsyncIterator[str]:
     """SSE text: one ``reading`` event per new reading, keep-alive comments, then ``end``."""
     tags = {tag["tag_id"]: tag for tag in plan.tags}
@@ -59,7 +64,7 @@ async def sse_events(
     yield f"event: start\ndata: {json.dumps({'tag_ids': list(tags)})}\n\n"
     while time.monotonic() < deadline and sent < plan.max_events and not await disconnected():
         try:
-            rows = await _poll(pool, after)
+            rows = await _poll(pool, slots, after)
         except (psycopg.Error, PoolTimeout) as exc:
             logger.warning("stream poll failed: %s", exc)
             yield f"event: error\ndata: {json.dumps({'message': 'the database cannot answer'})}\n\n"

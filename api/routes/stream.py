@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
@@ -10,9 +11,10 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from api.deps import Settings, borrow
-from api.errors import ERROR_RESPONSES, InvalidRequest, NotFound
+from api.errors import ERROR_RESPONSES, ErrorBody, InvalidRequest, NotFound
 from api.schemas import TagId
 from api.stream import StreamPlan, sse_events
+from api.stream_slots import StreamSlots
 from store import queries
 
 router = APIRouter(tags=["stream"], responses=ERROR_RESPONSES)
@@ -26,7 +28,14 @@ _SSE_DOC = {
 }
 
 
-@router.get("/stream", response_class=StreamingResponse, responses=_SSE_DOC)
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={
+        **_SSE_DOC,
+        429: {"model": ErrorBody, "description": "This key holds its most streams already"},
+    },
+)
 async def stream(
     request: Request,
     settings: Settings,
@@ -57,6 +66,21 @@ async def stream(
     if missing:
         raise NotFound(f"no tag with id {', '.join(map(str, missing))}", {"tag_id": missing})
     plan = StreamPlan(tags, start, duration, max_events, settings.stream_poll_s)
-    events = sse_events(request.app.state.pool, plan, request.is_disconnected)
+    slots, key_id = request.app.state.streams, request.state.key_id
+    slots.take(key_id)
+    events = sse_events(request.app.state.pool, slots, plan, request.is_disconnected)
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return StreamingResponse(events, media_type="text/event-stream", headers=headers)
+    return StreamingResponse(
+        _giving_back(events, slots, key_id), media_type="text/event-stream", headers=headers
+    )
+
+
+async def _giving_back(
+    events: AsyncIterator[str], slots: StreamSlots, key_id: str
+) -> AsyncIterator[str]:
+    """``events``, then the stream's slot back, however the stream ends."""
+    try:
+        async for event in events:
+            yield event
+    finally:
+        slots.give_back(key_id)

@@ -3,16 +3,18 @@ on bodies of announced size and on chunked ones alike, with the server's memory 
 
 from __future__ import annotations
 
+import http.client
 import select
 import socket
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from api.keys import Role
-from tests.api.conftest import issue_key, start_api
+from tests.api.conftest import bearer, issue_key, start_api
 
 _MB = 1_000_000
 _CHUNK = b"x" * (64 * 1024)
@@ -75,3 +77,55 @@ def test_no_key_is_refused_before_the_body_is_read(api_process) -> None:
     assert status == 401
     assert sent < 20 * _MB and time.monotonic() - began < 10
     assert _rss_bytes(server.pid) - before < 20 * _MB
+
+
+def _open_stream(url: str, key: str, tag_id: int) -> tuple[int, http.client.HTTPConnection]:
+    """A live stream's status, and its connection (left open: the stream goes on)."""
+    parts = urlparse(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection.request("GET", f"/api/v1/stream?tag_id={tag_id}", headers=bearer(key))
+    return connection.getresponse().status, connection
+
+
+def _refused(url: str, key: str, tag_id: int) -> int:
+    """The status of a stream expected to be refused (its connection closed)."""
+    status, connection = _open_stream(url, key, tag_id)
+    connection.close()
+    return status
+
+
+def test_streams_are_capped_per_key_and_in_all_and_the_rest_answers(
+    tmp_path: Path, module_db_dsn: str, tag_ids: dict[str, int]
+) -> None:
+    """Two streams per key, three in all: a key's third is 429, the server's fourth 503;
+    other routes answer meanwhile; a closed stream gives its slot back."""
+    env = {
+        "MAGNETLINE_API_STREAM_MAX_PER_KEY": "2",
+        "MAGNETLINE_API_STREAM_MAX_TOTAL": "3",
+        "MAGNETLINE_API_STREAM_POLL_S": "0.1",
+        "MAGNETLINE_API_POOL_MAX_SIZE": "2",
+    }
+    server, url = start_api(tmp_path / "api.log", module_db_dsn, env=env)
+    first, second = issue_key(module_db_dsn, Role.viewer), issue_key(module_db_dsn, Role.viewer)
+    tag_id = next(iter(tag_ids.values()))
+    opened = []
+    try:
+        for key in (first, first, second):
+            status, connection = _open_stream(url, key, tag_id)
+            opened.append(connection)
+            assert status == 200
+        assert _refused(url, first, tag_id) == 429
+        assert _refused(url, second, tag_id) == 503
+        began = time.monotonic()
+        request = urllib.request.Request(f"{url}/api/v1/tags", headers=bearer(first))
+        with urllib.request.urlopen(request, timeout=10) as tags:
+            assert tags.status == 200 and time.monotonic() - began < 2
+        opened.pop().close()
+        deadline = time.monotonic() + 10
+        while _refused(url, second, tag_id) != 200:
+            assert time.monotonic() < deadline, "the closed stream's slot never came back"
+            time.sleep(0.2)
+    finally:
+        for connection in opened:
+            connection.close()
+        server.terminate()
