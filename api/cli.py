@@ -28,6 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, help="default: MAGNETLINE_API_PORT or 8000")
     parser.add_argument("--dsn", help="database; default MAGNETLINE_DSN, else the embedded one")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    parser.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     parser.set_defaults(handler=_serve)
     commands = parser.add_subparsers(metavar="COMMAND")
     add_keys_parser(commands)
@@ -35,15 +37,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
     from api.settings import ApiSettings
     from api.workers import serve
     from store.cluster import resolve_dsn
     from store.migrate import apply_migrations
 
-    overrides = {
-        k: v for k, v in {"host": args.host, "port": args.port, "dsn": args.dsn}.items() if v
+    given = {
+        "host": args.host,
+        "port": args.port,
+        "dsn": args.dsn,
+        "ssl_certfile": args.ssl_certfile,
+        "ssl_keyfile": args.ssl_keyfile,
     }
-    settings = ApiSettings(**overrides)
+    try:
+        settings = ApiSettings(**{k: v for k, v in given.items() if v})
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(map(str, problem["loc"])) or "settings"
+        raise ApiError(f"{where}: {problem['msg'].removeprefix('Value error, ')}") from exc
     dsn = settings.dsn or resolve_dsn()
     apply_migrations(dsn)
     serve(settings, dsn, args.workers)

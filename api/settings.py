@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["ApiSettings"]
@@ -18,6 +19,10 @@ class ApiSettings(BaseSettings):
     dsn: str | None = Field(default=None, description="Default: MAGNETLINE_DSN, else embedded")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    ssl_certfile: Path | None = Field(
+        default=None, description="Serve HTTPS with this certificate (PEM); with ssl_keyfile"
+    )
+    ssl_keyfile: Path | None = Field(default=None, description="The certificate's key (PEM)")
     statement_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
     pool_max_size: int = Field(default=8, ge=1, le=100)
     max_readings_per_request: int = Field(default=10_000, ge=1, le=1_000_000)
@@ -73,6 +78,15 @@ class ApiSettings(BaseSettings):
     twin_max_sample_days: int = Field(
         default=20_000_000, ge=1, description="Samples × simulated days one request may ask for"
     )
+
+    @model_validator(mode="after")
+    def _tls_is_whole(self) -> ApiSettings:
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("ssl_certfile and ssl_keyfile go together")
+        for path in (self.ssl_certfile, self.ssl_keyfile):
+            if path is not None and not path.is_file():
+                raise ValueError(f"{path}: no such file")
+        return self
 
     @field_validator("plant_timezone")
     @classmethod

@@ -39,6 +39,8 @@ def serve(settings: ApiSettings, dsn: str, workers: int = 1) -> None:
     """Serve the API at ``settings.host:port`` on the database at ``dsn`` until stopped."""
     # api.access logs every request with its key id; uvicorn's own line would repeat it.
     where = {"host": settings.host, "port": settings.port, "log_level": "info", "access_log": False}
+    if settings.ssl_certfile is not None:
+        where |= {"ssl_certfile": settings.ssl_certfile, "ssl_keyfile": settings.ssl_keyfile}
     if workers == 1:
         uvicorn.run(create_app(settings, dsn), **where)
         return
