@@ -1,4 +1,5 @@
-"""The service's own scheduled job: roll-ups, then retention, every few seconds.
+"""The service's own scheduled job: roll-ups, then retention, every few seconds; each tag's
+expected interval (store.intervals) every few minutes.
 
 Runs in a worker thread with a connection of its own so that a long roll-up never stalls
 the collectors or the writer on the event loop.
@@ -15,12 +16,15 @@ import psycopg
 
 from ingest.pipeline.writer import BatchWriter
 from ingest.settings import IngestSettings
+from store.intervals import observe_expected_intervals
 from store.retention import apply_retention
 from store.rollups import roll_up
 
 __all__ = ["run_maintenance"]
 
 logger = logging.getLogger(__name__)
+
+_OBSERVE_INTERVALS_EVERY_S = 600.0  # a window function over 10 minutes of readings
 
 
 async def run_maintenance(
@@ -31,6 +35,8 @@ async def run_maintenance(
     Skipped while rows wait in the spool: they belong before the watermark it would set.
     """
     counters = writer.counters
+    loop = asyncio.get_running_loop()
+    intervals_due = loop.time()
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.rollup.interval_s)
@@ -38,8 +44,11 @@ async def run_maintenance(
             continue
         data_until = counters.newest_time - dt.timedelta(seconds=settings.rollup.grace_s)
         late_since = counters.take_written_since()
+        observe = loop.time() >= intervals_due
         try:
-            await asyncio.to_thread(_once, dsn, settings, data_until, late_since)
+            await asyncio.to_thread(_once, dsn, settings, data_until, late_since, observe)
+            if observe:
+                intervals_due = loop.time() + _OBSERVE_INTERVALS_EVERY_S
         except psycopg.Error as exc:
             # Put the redo point back so the next run covers these rows too.
             if late_since is not None:
@@ -48,7 +57,11 @@ async def run_maintenance(
 
 
 def _once(
-    dsn: str, settings: IngestSettings, data_until: dt.datetime, late_since: dt.datetime | None
+    dsn: str,
+    settings: IngestSettings,
+    data_until: dt.datetime,
+    late_since: dt.datetime | None,
+    observe_intervals: bool,
 ) -> None:
     # A connection per run: cheap every half minute, and nothing stale after an outage.
     with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as conn:
@@ -62,3 +75,6 @@ def _once(
             retention.minute_days,
             retention.hour_days,
         )
+        if observe_intervals:
+            changed = observe_expected_intervals(conn, data_until)
+            logger.debug("expected intervals of %d tags updated", changed)
