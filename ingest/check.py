@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from ingest.errors import OpcUaError
+from ingest.errors import OpcUaError, UntrustedCertificateError
 from ingest.opcua.connection import SESSION_ERRORS, disconnect_quietly, open_client
 from ingest.opcua.selection import resolve_tags
 from ingest.opcua.server_limits import DEFAULT_LIMITS, read_server_limits
@@ -20,6 +20,8 @@ async def check_endpoints(settings: IngestSettings, out: TextIO = sys.stdout) ->
     for endpoint in settings.endpoint:
         try:
             await _check(endpoint, out)
+        except UntrustedCertificateError:
+            raise  # one line and exit status 2, as the service would refuse it
         except (*SESSION_ERRORS, OpcUaError) as exc:
             print(f"{endpoint.label}: FAILED: {exc}", file=out)
             failures += 1

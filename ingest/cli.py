@@ -1,5 +1,5 @@
-"""``python -m ingest``: record OPC UA servers into the historian (``run``), or list what a
-configuration would record (``check``)."""
+"""``python -m ingest``: record OPC UA servers into the historian (``run``), list what a
+configuration would record (``check``), or trust a server certificate it refused (``trust``)."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="list the nodes a config resolves, write nothing")
     _add_source_options(check)
     check.set_defaults(handler=_check)
+
+    trust = commands.add_parser("trust", help="trust a refused server certificate, or list them")
+    trust.add_argument("thumbprint", nargs="?", help="SHA-1 thumbprint (or a unique start of it)")
+    trust.add_argument("--list", action="store_true", help="list trusted and rejected certificates")
+    trust.add_argument("--pki-dir", type=Path, help="default: $MAGNETLINE_STATE_DIR/pki")
+    trust.set_defaults(handler=_trust)
 
     return parser
 
@@ -84,3 +90,20 @@ def _check(args: argparse.Namespace) -> int:
 
     settings = _load_settings(args)
     return asyncio.run(check_endpoints(settings))
+
+
+def _trust(args: argparse.Namespace) -> int:
+    from ingest.errors import ConfigError
+    from ingest.opcua.trust import Pki, default_pki_dir, subject
+
+    pki = Pki(args.pki_dir or default_pki_dir())
+    if args.list:
+        for state, folder in (("trusted", pki.trusted), ("rejected", pki.rejected)):
+            for thumb, (cert, path) in pki.certificates(folder).items():
+                until = f"{cert.not_valid_after_utc:%Y-%m-%d}"
+                print(f"{state:8}  {thumb}  {subject(cert)}  valid until {until}  {path}")
+        return 0
+    if not args.thumbprint:
+        raise ConfigError("trust: give a thumbprint, or --list")
+    print(f"trusted: {pki.trust(args.thumbprint)}")
+    return 0

@@ -4,11 +4,12 @@
 IngestError
 ├── ConfigError           a setting or config file is wrong (names the key and the file)
 └── OpcUaError            an OPC UA server cannot be reached or browsed
+    └── UntrustedCertificateError   its certificate is not in the recorder's trusted list
 """
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "IngestError", "OpcUaError"]
+__all__ = ["ConfigError", "IngestError", "OpcUaError", "UntrustedCertificateError"]
 
 
 class IngestError(Exception):
@@ -21,3 +22,11 @@ class ConfigError(IngestError):
 
 class OpcUaError(IngestError):
     """An OPC UA server cannot be reached, browsed or subscribed."""
+
+
+class UntrustedCertificateError(OpcUaError):
+    """A server offered a certificate the recorder does not trust; no session was opened."""
+
+    def __init__(self, message: str, thumbprint: str) -> None:
+        super().__init__(message)
+        self.thumbprint = thumbprint

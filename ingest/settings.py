@@ -94,6 +94,14 @@ class EndpointSettings(_Strict):
     security_mode: Literal["None", "Sign", "SignAndEncrypt"] = "None"
     certificate: Path | None = Field(default=None, description="Client certificate (PEM/DER)")
     private_key: Path | None = Field(default=None, description="Its private key (PEM)")
+    pki_dir: Path | None = Field(
+        default=None,
+        description="own/, trusted/certs/, rejected/certs/; default: the global pki_dir",
+    )
+    trust_on_first_use: bool = Field(
+        default=False,
+        description="Trust the first server certificate seen; default: the global setting",
+    )
     username: str | None = None
     password: str | None = None
     events: bool = Field(default=True, description="Record the server's OPC UA events")
@@ -231,6 +239,25 @@ class IngestSettings(_Strict):
     health_interval_s: PositiveSeconds = 2.0
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535, description="Prometheus; 0: off")
+    pki_dir: Path | None = Field(
+        default=None, description="Endpoints' certificates; default: $MAGNETLINE_STATE_DIR/pki"
+    )
+    trust_on_first_use: bool = Field(
+        default=False, description="Trust each endpoint's first server certificate (else refuse)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _endpoints_inherit_security(cls, raw: object) -> object:
+        """An endpoint without its own pki_dir / trust_on_first_use takes the global one."""
+        if not isinstance(raw, dict) or not isinstance(raw.get("endpoint"), list):
+            return raw
+        inherited = {key: raw[key] for key in ("pki_dir", "trust_on_first_use") if key in raw}
+        endpoints = [
+            {**inherited, **endpoint} if isinstance(endpoint, dict) else endpoint
+            for endpoint in raw["endpoint"]
+        ]
+        return {**raw, "endpoint": endpoints}
 
 
 def load(path: Path | None = None, overrides: dict[str, object] | None = None) -> IngestSettings:
