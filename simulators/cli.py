@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--history-window", type=float, help="HistoryRead window [s]")
     serve.add_argument("--security", help=f"comma list of {', '.join(SECURITY_MODES)}")
     serve.add_argument(
+        "--trust-dir",
+        type=Path,
+        help="accept only the client certificates in this folder (default: any)",
+    )
+    serve.add_argument(
         "--user",
         action="append",
         default=[],
@@ -116,6 +121,8 @@ def settings_from_args(args: argparse.Namespace) -> SimConfig:
     )
     if getattr(args, "security", None):
         cfg = replace(cfg, security=tuple(s.strip() for s in args.security.split(",")))
+    if getattr(args, "trust_dir", None) is not None:
+        cfg = replace(cfg, trusted_clients_dir=args.trust_dir)
     if getattr(args, "user", None):
         cfg = replace(cfg, users={**cfg.users, **_users(args.user)})
     if getattr(args, "no_fast_path", False):

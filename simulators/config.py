@@ -12,8 +12,9 @@ File shape (every section and key optional; unknown keys are errors)::
     data_dir = "var/simulator"
     history_window_s = 3600
     fast_path = true       # skip asyncua's per-write deep copy
-    security = ["None", "Basic256Sha256_SignAndEncrypt"]
+    security = ["None", "Basic256Sha256_Sign", "Basic256Sha256_SignAndEncrypt"]
     users = { operator = "secret" }   # empty: anonymous only
+    trusted_clients_dir = "var/trusted-clients"  # only these client certificates; default: any
 
     [plant]
     lines = 1
@@ -44,7 +45,7 @@ from simulators.profiles import PROFILES, get_profile
 
 __all__ = ["SECURITY_MODES", "SimConfig", "load_config"]
 
-SECURITY_MODES = ("None", "Basic256Sha256_SignAndEncrypt")
+SECURITY_MODES = ("None", "Basic256Sha256_Sign", "Basic256Sha256_SignAndEncrypt")
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class SimConfig:
     fast_path: bool = True
     security: tuple[str, ...] = SECURITY_MODES
     users: dict[str, str] = field(default_factory=dict)
+    trusted_clients_dir: Path | None = None
     layout: PlantLayout = field(default_factory=PlantLayout)
     profile_overrides: dict[str, float] = field(default_factory=dict)
     faults: tuple[FaultSpec, ...] = ()
@@ -84,6 +86,14 @@ class SimConfig:
             (
                 set(self.security) <= set(SECURITY_MODES) and self.security,
                 f"security must be a non-empty list of {', '.join(SECURITY_MODES)}",
+            ),
+            (
+                self.trusted_clients_dir is None or self.trusted_clients_dir.is_dir(),
+                f"trusted_clients_dir {self.trusted_clients_dir} is not a folder",
+            ),
+            (
+                self.trusted_clients_dir is None or set(self.security) - {"None"},
+                "trusted_clients_dir needs a Basic256Sha256 mode in security",
             ),
         ]
         for ok, message in checks:
@@ -111,6 +121,8 @@ def _check_keys(table: dict, allowed: set[str], where: str) -> None:
 
 
 def _typed(name: str, value, default):
+    if name == "trusted_clients_dir":  # the one optional path (default None)
+        return Path(value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise ConfigError(f"[simulator] {name} must be true or false")

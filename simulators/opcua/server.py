@@ -71,6 +71,7 @@ class SimulatorServer:
             self.cfg.users,
             Path(self.cfg.data_dir) / "pki",
             self.cfg.host,
+            self.cfg.trusted_clients_dir,
         )
         self.ns = await build_address_space(server, self.plant)
         self._event_template = await events.create_event_template(server, self.ns)
