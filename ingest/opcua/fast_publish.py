@@ -45,6 +45,20 @@ __all__ = ["RawDataChanges", "data_change_rows", "decode_publish_response", "ins
 
 logger = logging.getLogger(__name__)
 
+
+class _ClosedConnectionIsNotACrash(logging.Filter):
+    """asyncua's publish loop logs a connection the server closed (it shut down, it
+    restarted) as a crash, at ERROR with a traceback, once a second until the session is
+    closed. The collector reports the lost session itself, once, with the server's reason."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        crash = record.msg.startswith("Publish iteration crashed")
+        return not (crash and isinstance(error, ConnectionError))
+
+
+logging.getLogger("asyncua.client.ua_session.UaSession").addFilter(_ClosedConnectionIsNotACrash())
+
 _PUBLISH_RESPONSE = ua.FourByteNodeId(ua.ObjectIds.PublishResponse_Encoding_DefaultBinary)
 _DATA_CHANGE = ua.FourByteNodeId(ua.ObjectIds.DataChangeNotification_Encoding_DefaultBinary)
 _ENVELOPE_ERRORS = (NotEnoughData, ua.UaError, ValueError, IndexError, TypeError)

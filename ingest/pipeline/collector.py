@@ -50,6 +50,23 @@ logger = logging.getLogger(__name__)
 _EVENT_WAIT_S = 0.5  # how long the event loop of a collector waits before its housekeeping
 
 
+class SessionEnded(ConnectionError):
+    """The server ended the subscription; ``orderly`` when it said it is shutting down."""
+
+    _ORDERLY = frozenset(
+        {
+            ua.StatusCodes.BadShutdown,
+            ua.StatusCodes.BadServerHalted,
+            ua.StatusCodes.BadSessionClosed,
+        }
+    )
+
+    def __init__(self, status: ua.StatusCode) -> None:
+        self.orderly = status.value in self._ORDERLY
+        what = "the server shut down" if self.orderly else "the server ended the subscription"
+        super().__init__(f"{what} ({status.name})")
+
+
 @dataclass
 class CollectorState:
     state: str = "starting"
@@ -119,6 +136,11 @@ class EndpointCollector:
                 break
             try:
                 await self._record(client, stop)
+            except SessionEnded as ended:
+                self.status.state = "reconnecting"
+                self.status.sessions_lost += 1
+                log = logger.info if ended.orderly else logger.warning
+                log("%s: %s; reconnecting", self.endpoint.label, ended)
             except SESSION_ERRORS as exc:
                 self.status.state = "reconnecting"
                 self.status.sessions_lost += 1
@@ -313,7 +335,7 @@ class EndpointCollector:
         while not stop.is_set():
             event = await subscription.next_event(timeout=_EVENT_WAIT_S)
             if isinstance(event, StatusChangeEvent) and not event.notification.Status.is_good():
-                raise ConnectionError(f"subscription status {event.notification.Status}")
+                raise SessionEnded(event.notification.Status)
             if isinstance(event, OpcEvent):
                 await self._record_event(event)
             self._adopt_database_ids()

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import io
 import json
+import logging
 import socket
 from pathlib import Path
 
@@ -278,3 +279,27 @@ async def test_a_busy_metrics_port_is_one_clear_error(db_dsn: str) -> None:
         )
         with pytest.raises(ConfigError, match=f"metrics_port {port}: cannot listen there"):
             await run_service(settings, db_dsn, asyncio.Event())
+
+
+async def test_a_server_shutting_down_is_one_info_line(
+    plant: TinyPlant, db_dsn: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An orderly server stop is reported once, at INFO, with the status by name: no ERROR,
+    no traceback, no raw number."""
+    caplog.set_level(logging.INFO)
+    settings = settings_for({"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE}]})
+    stop = asyncio.Event()
+    service = asyncio.create_task(run_service(settings, db_dsn, stop))
+    async with asyncio.timeout(30):
+        await wait_until_running(db_dsn)
+        caplog.clear()
+        await plant.server.stop()
+        while "the server shut down" not in caplog.text:
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.5)  # asyncua's publish loop would log its "crash" within 1 s
+    stop.set()
+    await asyncio.wait_for(service, 20)
+    shutdown = [r for r in caplog.records if "the server shut down" in r.getMessage()]
+    assert len(shutdown) == 1 and shutdown[0].levelname == "INFO"
+    assert "BadShutdown" in shutdown[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
