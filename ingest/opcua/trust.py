@@ -164,12 +164,12 @@ class Pki:
         thumb, cert, path = matches[0]
         saved = self._save(self.trusted, cert)
         path.unlink()
-        logger.info("trusted %s (%s): %s", thumb, subject(cert), saved)
+        logger.debug("trusted %s (%s): %s", thumb, subject(cert), saved)
         return saved
 
     def _save(self, folder: Path, cert: x509.Certificate) -> Path:
-        _private_dir(self.root)
-        folder.mkdir(parents=True, exist_ok=True, mode=_PRIVATE_DIR)
+        for part in (self.root, folder.parent, folder):
+            _private_dir(part)
         path = folder / f"{thumbprint(cert)}.der"
         path.write_bytes(cert.public_bytes(Encoding.DER))
         return path
