@@ -10,8 +10,10 @@ migrates the database once it answers.
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import logging
+import os
 import signal
 from collections.abc import Coroutine
 from pathlib import Path
@@ -53,7 +55,7 @@ async def run_service(
     gate = DatabaseGate()
     buffer = RowBuffer(settings.writer.queue_max_rows)
     max_bytes = int(settings.writer.spool_max_mb * 1e6)
-    spool = Spool(folder, max_bytes)
+    spool, records_spool = _spools(folder, max_bytes)
     tag_ids = TagIds(folder, spool_empty=not len(spool))
     writer = BatchWriter(
         dsn,
@@ -65,7 +67,6 @@ async def run_service(
         tag_ids,
     )
     pool = AsyncConnectionPool(dsn, min_size=1, max_size=4, open=False, kwargs={"autocommit": True})
-    records_spool = Spool(folder / "records", max_bytes, encode_records, ".jsonl")
     records = RecordWriter(pool, records_spool, gate.migrated)
     collectors = [
         EndpointCollector(endpoint, settings.subscription, pool, buffer, records, gate, tag_ids)
@@ -142,6 +143,23 @@ async def _run(
     for result in results:
         if isinstance(result, BaseException):
             raise result
+
+
+def _spools(folder: Path, max_bytes: int) -> tuple[Spool, Spool]:
+    """The readings' spool and the records' spool under ``folder``, or one clear error."""
+    try:
+        spools = (
+            Spool(folder, max_bytes),
+            Spool(folder / "records", max_bytes, encode_records, ".jsonl"),
+        )
+        if not os.access(folder, os.W_OK):
+            raise PermissionError(errno.EACCES, "permission denied")
+    except OSError as exc:
+        raise ConfigError(
+            f"spool_dir {folder}: cannot keep the spool there ({exc.strerror}); "
+            "choose a folder the recorder may write"
+        ) from exc
+    return spools
 
 
 def spool_dir(settings: IngestSettings, dsn: str) -> Path:

@@ -246,6 +246,15 @@ class IngestSettings(_Strict):
         default=False, description="Trust each endpoint's first server certificate (else refuse)"
     )
 
+    @model_validator(mode="after")
+    def _endpoint_names_are_unique(self) -> IngestSettings:
+        # The label keys tags, gaps and health: two endpoints under one name would mix.
+        labels = [endpoint.label for endpoint in self.endpoint]
+        twice = sorted({label for label in labels if labels.count(label) > 1})
+        if twice:
+            raise ValueError(f"endpoint {twice[0]!r} is named twice; give each its own name")
+        return self
+
     @model_validator(mode="before")
     @classmethod
     def _endpoints_inherit_security(cls, raw: object) -> object:
@@ -268,11 +277,24 @@ def load(path: Path | None = None, overrides: dict[str, object] | None = None) -
         if env_value is not None:
             raw[key] = env_value
     _forecast_from_env(raw)
-    raw.update({key: value for key, value in (overrides or {}).items() if value is not None})
+    _merge(raw, overrides or {})
     try:
         return IngestSettings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, path)) from exc
+
+
+def _merge(raw: dict[str, object], overrides: dict[str, object]) -> None:
+    """Command-line ``overrides`` over the file, key by key: ``--spool-dir`` replaces the
+    file's ``[writer] spool_dir``, not the whole ``[writer]`` table."""
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        current = raw.get(key)
+        if isinstance(value, dict) and isinstance(current, dict):
+            raw[key] = {**current, **value}
+        else:
+            raw[key] = value
 
 
 def _forecast_from_env(raw: dict[str, object]) -> None:
@@ -291,6 +313,12 @@ def _read_toml(path: Path) -> dict[str, object]:
             return tomllib.load(handle)
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: no such config file") from exc
+    except IsADirectoryError as exc:
+        raise ConfigError(f"{path}: a folder, not a config file") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not a text file (TOML is UTF-8 text)") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from ingest import settings
 from ingest.errors import ConfigError
+from ingest.service import run_service
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -61,3 +63,45 @@ def test_the_example_config_loads() -> None:
     loaded = settings.load(example)
     assert loaded.endpoint[0].name == "line-1"
     assert loaded.subscription.queue_size == 1000
+
+
+def test_files_that_are_not_config_are_one_line(tmp_path: Path) -> None:
+    """A binary file and a folder are refused with one line naming them, no traceback."""
+    binary = tmp_path / "ingest.toml"
+    binary.write_bytes(b"\xff\xfe\x00\x81 not text")
+    with pytest.raises(ConfigError, match="not a text file"):
+        settings.load(binary)
+    with pytest.raises(ConfigError, match="a folder, not a config file"):
+        settings.load(tmp_path)
+
+
+def test_duplicate_endpoint_names_are_refused(tmp_path: Path) -> None:
+    config = tmp_path / "ingest.toml"
+    config.write_text(
+        '[[endpoint]]\nurl = "opc.tcp://a:4840/"\nname = "line"\n'
+        '[[endpoint]]\nurl = "opc.tcp://b:4840/"\nname = "line"\n'
+    )
+    with pytest.raises(ConfigError, match="'line' is named twice"):
+        settings.load(config)
+
+
+def test_command_line_overrides_merge_key_by_key(tmp_path: Path) -> None:
+    """--spool-dir replaces the file's spool_dir and keeps the rest of its [writer] table."""
+    config = tmp_path / "ingest.toml"
+    config.write_text('[writer]\nbatch_size = 777\n[[endpoint]]\nurl = "opc.tcp://a:4840/"\n')
+    loaded = settings.load(config, {"writer": {"spool_dir": tmp_path / "spool"}})
+    assert loaded.writer.batch_size == 777
+    assert loaded.writer.spool_dir == tmp_path / "spool"
+
+
+async def test_a_spool_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    """A spool_dir where a file stands is refused before anything starts."""
+    occupied = tmp_path / "spool"
+    occupied.write_text("a file, not a folder")
+    loaded = settings.load(
+        _write(
+            tmp_path, f'[writer]\nspool_dir = "{occupied}"\n[[endpoint]]\nurl = "opc.tcp://a:1/"\n'
+        )
+    )
+    with pytest.raises(ConfigError, match="cannot keep the spool there"):
+        await run_service(loaded, "postgresql://nobody@127.0.0.1:1/none", asyncio.Event())
