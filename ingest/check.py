@@ -38,7 +38,9 @@ async def _check(endpoint: EndpointSettings, out: TextIO) -> None:
     if unknown:
         raise OpcUaError(f"no such node: {', '.join(unknown)}")
     print(f"{endpoint.label}: {len(tags)} tags selected", file=out)
+    # The browse path first: it is what `include` and `exclude` globs match.
     for tag in tags:
         unit = tag.unit or "-"
         eu_range = f"{tag.eu_low:g}..{tag.eu_high:g}" if tag.eu_high is not None else "-"
-        print(f"  {tag.tag_key}  [{unit}]  {eu_range}  {tag.data_type}", file=out)
+        path = "/".join(tag.browse_path)
+        print(f"  {path}  [{unit}]  {eu_range}  {tag.data_type}  {tag.tag_key}", file=out)

@@ -35,6 +35,10 @@ _REQUEST_TIMEOUT_S = 10
 # asyncua probes the server this often and gives the probe as long to answer; its default
 # (1 s) declares a busy server (a long HistoryRead, a burst) lost and drops the session.
 _WATCHDOG_S = 10.0
+# A lost session is never resumed (the collector opens a new one), so a long timeout only
+# leaves orphans on the server after a crash; asyncua asks for an hour, which servers cut
+# (asyncua's own to 10 min) with a warning at every connection.
+_SESSION_TIMEOUT_MS = 60_000
 _FIRST_RETRY_S = 0.5
 _MAX_RETRY_S = 10.0
 
@@ -44,6 +48,7 @@ async def open_client(endpoint: EndpointSettings) -> Client:
     UntrustedCertificateError for a server certificate not trusted)."""
     client = Client(endpoint.url, timeout=_REQUEST_TIMEOUT_S, watchdog_intervall=_WATCHDOG_S)
     client.application_uri = "urn:magnetline:ingest"
+    client.session_timeout = _SESSION_TIMEOUT_MS
     if endpoint.username:
         client.set_user(endpoint.username)
         client.set_password(endpoint.password or "")

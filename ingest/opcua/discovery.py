@@ -139,10 +139,17 @@ def _group_by_namespace(node_keys: list[str]) -> dict[str, list[str]]:
 
 
 async def _namespace_index(client: Client, endpoint: str, namespace_uri: str) -> int:
+    namespaces = await client.get_namespace_array()
     try:
-        return (await client.get_namespace_array()).index(namespace_uri)
+        return namespaces.index(namespace_uri)
     except ValueError as exc:
-        raise OpcUaError(f"{endpoint}: the server has no namespace {namespace_uri!r}") from exc
+        # The server's own namespaces, so that the user can pick the right one (index 0 is
+        # OPC UA's, never a plant's).
+        offered = ", ".join(repr(uri) for uri in namespaces[1:]) or "none"
+        raise OpcUaError(
+            f"{endpoint}: the server has no namespace {namespace_uri!r}; it has {offered} "
+            "(set namespace_uri)"
+        ) from exc
 
 
 async def _browse(

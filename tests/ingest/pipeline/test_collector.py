@@ -220,7 +220,8 @@ async def test_check_lists_tags_and_names_a_missing_node(plant: TinyPlant) -> No
     )
     out = io.StringIO()
     assert await check_endpoints(good, out) == 0
-    assert "1 tags selected" in out.getvalue() and "[°C]  0..1200  Double" in out.getvalue()
+    assert "1 tags selected" in out.getvalue()
+    assert "Line1/Sintering/Furnace1/Zone1Temperature  [°C]  0..1200  Double" in out.getvalue()
     missing = f"nsu={NAMESPACE};s=Line1.Sintering.Furnace9.Nothing"
     bad = settings_for(
         {"endpoint": [{"url": plant.url, "namespace_uri": NAMESPACE, "nodes": [missing]}]}
@@ -228,6 +229,11 @@ async def test_check_lists_tags_and_names_a_missing_node(plant: TinyPlant) -> No
     out = io.StringIO()
     assert await check_endpoints(bad, out) == 1
     assert f"no such node: {missing}" in out.getvalue()
+    elsewhere = settings_for({"endpoint": [{"url": plant.url, "namespace_uri": "urn:other"}]})
+    out = io.StringIO()
+    assert await check_endpoints(elsewhere, out) == 1
+    assert "no namespace 'urn:other'; it has " in out.getvalue()
+    assert repr(NAMESPACE) in out.getvalue()
 
 
 async def test_absolute_deadband_filters_small_changes(plant: TinyPlant, db_dsn: str) -> None:
