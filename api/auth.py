@@ -12,7 +12,7 @@ revoked in the database is refused within that time. The key id (never the key) 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -25,7 +25,7 @@ from api.errors import Forbidden, Unauthorized
 from api.keys import Role, parse_key, secret_matches
 from store import keys as key_table
 
-__all__ = ["Caller", "CurrentCaller", "KeyVerifier", "require"]
+__all__ = ["Caller", "CurrentCaller", "KeyVerifier", "key_in_headers", "require"]
 
 _MAX_CACHED_KEYS = 10_000
 
@@ -88,6 +88,18 @@ class KeyVerifier:
             # must not grow memory without bound, and starting over costs one query per key.
             self._cache.clear()
         self._cache[key_id] = (now, row)
+
+
+def key_in_headers(headers: Mapping[str, str]) -> str | None:
+    """The key a request presents (``Authorization: Bearer`` or ``X-API-Key``), read from
+    its headers, for the checks that run before FastAPI's dependencies (the request guard,
+    the health probe); names are lower case, as ASGI gives them."""
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    bearer = credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
+    header = headers.get("x-api-key") or None
+    if bearer is not None and header and bearer != header:
+        raise Unauthorized("the Authorization and X-API-Key headers carry different keys")
+    return bearer or header
 
 
 def _presented_key(bearer: HTTPAuthorizationCredentials | None, header: str | None) -> str | None:

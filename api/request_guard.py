@@ -15,6 +15,7 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth import key_in_headers
 from api.errors import ApiError, error_body
 
 __all__ = ["RequestGuard"]
@@ -48,13 +49,10 @@ class RequestGuard:
         await self.app(scope, _replay(body, receive), send)
 
     async def _check_key(self, scope: Scope) -> None:
-        headers = dict(scope["headers"])
-        token = headers.get(b"x-api-key", b"").decode("latin-1") or None
-        authorization = headers.get(b"authorization", b"").decode("latin-1")
-        scheme, _, credentials = authorization.partition(" ")
-        if scheme.lower() == "bearer" and credentials:
-            token = credentials.strip()
-        await scope["app"].state.keys.verify(token)
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+        }
+        await scope["app"].state.keys.verify(key_in_headers(headers))
 
     def _check_announced_size(self, scope: Scope) -> None:
         length = dict(scope["headers"]).get(b"content-length")

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
+from api.auth import key_in_headers
 from api.deps import Conn
 from api.errors import ERROR_RESPONSES, Unauthorized
 from store import queries
@@ -58,13 +59,10 @@ async def get_health(conn: Conn, request: Request) -> Health:
 
 
 async def _has_valid_key(request: Request) -> bool:
-    token = request.headers.get("x-api-key")
-    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and credentials:
-        token = credentials.strip()
-    if not token:
-        return False
     try:
+        token = key_in_headers(request.headers)
+        if not token:
+            return False
         caller = await request.app.state.keys.verify(token)
     except Unauthorized:
         return False
