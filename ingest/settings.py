@@ -108,6 +108,12 @@ class EndpointSettings(_Strict):
     lot_variable: str = Field(
         default="LastLot", description="Browse name of the string variables that publish lots"
     )
+    future_tolerance_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=86_400,
+        description="Flag a source timestamp this far ahead of its receipt (a plant clock ahead)",
+    )
 
     @field_validator("url")
     @classmethod
