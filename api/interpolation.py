@@ -1,8 +1,9 @@
 """Values at fixed times aligned across tags: linear for analog tags, step for discrete ones.
 
 At each grid time the value is the reading at or before it (step), or the straight line
-between that reading and the next one (linear). A Bad neighbour makes the point Bad; an
-Uncertain one makes it Uncertain; no reading within the hold period gives BadNoData.
+between that reading and the next one (linear). A Bad neighbour makes the point Bad, with
+no value (the Bad reading's own value stays in the raw readings); an Uncertain one makes it
+Uncertain; no reading within the hold period gives BadNoData.
 """
 
 from __future__ import annotations
@@ -34,9 +35,11 @@ def _point(row: dict[str, Any], linear: bool) -> tuple[float | None, str | None,
     if row["p_time"] is None:
         return None, None, BAD_NO_DATA
     value, status = row["p_value"], row["p_status"]
+    if status >= BAD:  # raw readings keep a Bad value; values derived from them never do
+        return None, None, status
     if not linear or row["p_time"] == row["t"] or row["n_time"] is None or value is None:
         return value, row["p_text"], status
-    if row["n_value"] is None:
+    if row["n_value"] is None or row["n_status"] >= BAD:  # no line through a Bad value
         return None, None, _worse(status, row["n_status"])
     fraction = (row["t"] - row["p_time"]) / (row["n_time"] - row["p_time"])
     return value + (row["n_value"] - value) * fraction, None, _worse(status, row["n_status"])

@@ -2,9 +2,9 @@
 
 So a week of 1 Hz data draws from a few thousand points without losing a spike or a
 dropout. Points are returned once each (a point that is both first and min appears once),
-in time order. Bad readings are stored without a value (see ``ingest/rows.py``), so the
-first value-less reading of an interval is the Bad candidate; it is kept when its status
-is Bad.
+in time order. Bad readings keep the value the server sent, but a plot never draws it:
+min, max, first and last are of Good and Uncertain values, and the first Bad reading of an
+interval is a point without a value (the raw readings route has its value).
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from api.params import status_name
+from store.readings import ReadingFlag
 
 __all__ = ["Reading", "Status", "Tag", "TagId", "TagRef", "reading_dict", "reading_from_row"]
 
@@ -55,6 +56,11 @@ class Reading(BaseModel):
     status: Status
     server_time: dt.datetime | None = None
     time_source: int | None = Field(None, description="0 source, 1 server, 2 receive time")
+    future_time: bool = Field(
+        False,
+        description="Source time ahead of its receipt beyond the recorder's tolerance (a plant"
+        " clock ahead); the reading is kept as sent",
+    )
 
 
 def reading_from_row(row: dict[str, Any], tag: dict[str, Any]) -> Reading:
@@ -69,14 +75,17 @@ def reading_from_row(row: dict[str, Any], tag: dict[str, Any]) -> Reading:
         status=status_name(row["status_code"]),
         server_time=row.get("server_time"),
         time_source=row.get("time_source"),
+        future_time=bool(row.get("flags", 0) & ReadingFlag.FUTURE_TIME),
     )
 
 
 def reading_dict(row: dict[str, Any], tag: dict[str, Any]) -> dict[str, Any]:
     """The fields of a :class:`Reading` of ``tag`` from a `reading` row, as a plain dict."""
-    return {
+    fields = {
         **row,
         "tag_id": tag["tag_id"],
         "unit": tag["unit"],
         "status": status_name(row["status_code"]),
     }
+    fields["future_time"] = bool(fields.pop("flags", 0) & ReadingFlag.FUTURE_TIME)
+    return fields

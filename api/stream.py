@@ -36,7 +36,7 @@ _KEEPALIVE_S = 15.0
 @dataclass(frozen=True)
 class StreamPlan:
     tags: list[dict[str, Any]]
-    since: dt.datetime
+    after: dict[int, dt.datetime]  # tag id -> send readings newer than this
     duration_s: float
     max_events: int
     poll_s: float
@@ -59,7 +59,7 @@ async def sse_events(
 ) -> AsyncIterator[str]:
     """SSE text: one ``reading`` event per new reading, keep-alive comments, then ``end``."""
     tags = {tag["tag_id"]: tag for tag in plan.tags}
-    after = dict.fromkeys(tags, plan.since)
+    after = dict(plan.after)
     sent, deadline, quiet_since = 0, time.monotonic() + plan.duration_s, time.monotonic()
     yield f"event: start\ndata: {json.dumps({'tag_ids': list(tags)})}\n\n"
     while time.monotonic() < deadline and sent < plan.max_events and not await disconnected():

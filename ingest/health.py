@@ -45,6 +45,8 @@ def health_details(
         "sessions_lost": status.sessions_lost,
         "gaps_recorded": status.gaps_recorded,
         "rows_backfilled": status.rows_backfilled,
+        "readings_future": status.readings_future,
+        "future_ahead_max_s": status.future_ahead_max_s,
         "last_notification": status.last_notification.isoformat()
         if status.last_notification
         else None,

@@ -78,6 +78,9 @@ class IngestMetrics(Collector):
     def _endpoint_metrics(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
         received = _labelled_counter("notifications", "Data changes received")
         dropped = _labelled_counter("notifications_dropped", "Data changes a full queue dropped")
+        future = _labelled_counter(
+            "readings_future", "Readings whose source timestamp was ahead of receipt (flagged)"
+        )
         tags = GaugeMetricFamily("magnetline_ingest_tags", "Tags monitored", labels=["endpoint"])
         state = GaugeMetricFamily(
             "magnetline_ingest_endpoint_state",
@@ -88,10 +91,11 @@ class IngestMetrics(Collector):
             label, status = collector.endpoint.label, collector.status
             received.add_metric([label], status.notifications)
             dropped.add_metric([label], status.notifications_dropped)
+            future.add_metric([label], status.readings_future)
             tags.add_metric([label], status.tags)
             for name in _STATES:
                 state.add_metric([label, name], 1.0 if status.state == name else 0.0)
-        yield from (received, dropped, tags, state)
+        yield from (received, dropped, future, tags, state)
 
 
 def _forecast_metrics(forecasts: ForecastCounters) -> Iterator[CounterMetricFamily]:

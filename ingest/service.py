@@ -31,6 +31,7 @@ from ingest.metrics import IngestMetrics, serve_metrics
 from ingest.pipeline.buffer import RowBuffer
 from ingest.pipeline.collector import EndpointCollector
 from ingest.pipeline.database_gate import DatabaseGate
+from ingest.pipeline.receipts import Receipts
 from ingest.pipeline.record_writer import RecordWriter, encode_records
 from ingest.pipeline.spool import Spool
 from ingest.pipeline.tag_ids import TagIds
@@ -68,8 +69,11 @@ async def run_service(
     )
     pool = AsyncConnectionPool(dsn, min_size=1, max_size=4, open=False, kwargs={"autocommit": True})
     records = RecordWriter(pool, records_spool, gate.migrated)
+    receipts = Receipts(pool)
     collectors = [
-        EndpointCollector(endpoint, settings.subscription, pool, buffer, records, gate, tag_ids)
+        EndpointCollector(
+            endpoint, settings.subscription, pool, buffer, records, gate, tag_ids, receipts
+        )
         for endpoint in settings.endpoint
     ]
     forecasts = ForecastCounters()
@@ -77,7 +81,10 @@ async def run_service(
     metrics_server = _serve_metrics(settings, metrics)
     await pool.open(wait=False)
     try:
-        await _run(settings, dsn, stop, gate, pool, buffer, writer, records, collectors, forecasts)
+        await _run(
+            settings, dsn, stop, gate, pool, buffer, writer, records, receipts, collectors,
+            forecasts,
+        )  # fmt: skip
     finally:
         await pool.close()
         if metrics_server is not None:
@@ -93,7 +100,7 @@ async def run_service(
 
 
 async def _run(
-    settings, dsn, stop, gate, pool, buffer, writer, records, collectors, forecasts
+    settings, dsn, stop, gate, pool, buffer, writer, records, receipts, collectors, forecasts
 ) -> None:
     collector_stop, writer_stop = asyncio.Event(), asyncio.Event()
     migration = asyncio.create_task(gate.migrate(dsn, writer_stop), name="migrations")
@@ -102,6 +109,7 @@ async def _run(
     background = [
         asyncio.create_task(writer.run(writer_stop), name="writer"),
         asyncio.create_task(records.run(writer_stop), name="records"),
+        asyncio.create_task(_once(migrated, writer_stop, receipts.run(writer_stop))),
         asyncio.create_task(
             _once(migrated, writer_stop, run_maintenance(dsn, settings, writer, writer_stop))
         ),

@@ -1,11 +1,12 @@
 """The `reading` hypertable's row, and the statements that write it (each once).
 
 A row is a plain tuple ``(time, tag_id, value, value_text, status_code, server_time,
-time_source)`` in the column order of the table (``READING_COLUMNS``), so it is COPYed as
-it is; code reads its fields by the position constants ``TIME`` ... ``TIME_SOURCE``
+time_source, flags)`` in the column order of the table (``READING_COLUMNS``), so it is
+COPYed as it is; code reads its fields by the position constants ``TIME`` ... ``FLAGS``
 (``row[VALUE_TEXT]``), never by a bare number. ``time`` is the source timestamp, else the
 server timestamp, else the time it was received; ``time_source`` records which
-(:class:`TimeSource`).
+(:class:`TimeSource`). ``status_code`` is the plant's 32-bit status untouched; what the
+recorder itself found doubtful about a reading is in ``flags`` (:class:`ReadingFlag`).
 
 Why not a NamedTuple, as every other row that leaves a module here is: readings are the
 recorder's hot path (tens of thousands a second). Measured at 10,000 values/s
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Coroutine
-from enum import Enum
+from enum import Enum, IntFlag
 from typing import Any
 
 import psycopg
@@ -35,6 +36,7 @@ import psycopg
 __all__ = [
     "COPY_TEXT_TO_STAGE",
     "CREATE_STAGE",
+    "FLAGS",
     "MOVE_STAGED",
     "READING_COLUMNS",
     "READING_TYPES",
@@ -45,6 +47,7 @@ __all__ = [
     "TIME_SOURCE",
     "VALUE",
     "VALUE_TEXT",
+    "ReadingFlag",
     "ReadingRow",
     "TimeSource",
     "copy_readings",
@@ -54,7 +57,7 @@ __all__ = [
 ]
 
 
-ReadingRow = tuple[dt.datetime, int, float | None, str | None, int, dt.datetime | None, int]
+ReadingRow = tuple[dt.datetime, int, float | None, str | None, int, dt.datetime | None, int, int]
 
 READING_COLUMNS = (
     "time",
@@ -64,9 +67,12 @@ READING_COLUMNS = (
     "status_code",  # the full 32-bit OPC UA status code
     "server_time",
     "time_source",  # TimeSource
+    "flags",  # ReadingFlag bits
 )
-TIME, TAG_ID, VALUE, VALUE_TEXT, STATUS_CODE, SERVER_TIME, TIME_SOURCE = range(7)
-READING_TYPES = ("timestamptz", "int4", "float8", "text", "int8", "timestamptz", "int2")
+TIME, TAG_ID, VALUE, VALUE_TEXT, STATUS_CODE, SERVER_TIME, TIME_SOURCE, FLAGS = range(8)
+READING_TYPES = ("timestamptz", "int4", "float8", "text", "int8", "timestamptz", "int2", "int2")
+# Spool segments written before `flags` existed (migration 012) carry the first seven.
+_LEGACY_COLUMNS = READING_COLUMNS[:7]
 
 
 def reading_row(
@@ -77,9 +83,10 @@ def reading_row(
     status_code: int,
     server_time: dt.datetime | None,
     time_source: int,
+    flags: int = 0,
 ) -> ReadingRow:
     """A row from its fields by name (where rows are few; the hot path builds tuples)."""
-    return (time, tag_id, value, value_text, status_code, server_time, time_source)
+    return (time, tag_id, value, value_text, status_code, server_time, time_source, flags)
 
 
 class TimeSource(int, Enum):
@@ -90,10 +97,23 @@ class TimeSource(int, Enum):
     RECEIVED = 2
 
 
+class ReadingFlag(IntFlag):
+    """What the recorder found doubtful about a reading (bits of ``flags``)."""
+
+    # The source timestamp was ahead of the recorder's receive time by more than the
+    # endpoint's future_tolerance_s: the plant's clock is ahead (or ours behind). The
+    # reading is kept as sent; it does not make its tag fresh (store.receipts).
+    FUTURE_TIME = 1
+
+
 _COLUMNS = ", ".join(READING_COLUMNS)
 # The staging upsert's three statements (public so that a benchmark can time each step).
-CREATE_STAGE = "CREATE TEMP TABLE IF NOT EXISTS reading_stage (LIKE reading) ON COMMIT DELETE ROWS"
+CREATE_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS reading_stage (LIKE reading INCLUDING DEFAULTS)"
+    " ON COMMIT DELETE ROWS"
+)
 COPY_TEXT_TO_STAGE = f"COPY reading_stage ({_COLUMNS}) FROM STDIN"
+_COPY_LEGACY_TEXT_TO_STAGE = f"COPY reading_stage ({', '.join(_LEGACY_COLUMNS)}) FROM STDIN"
 MOVE_STAGED = (
     f"INSERT INTO reading ({_COLUMNS}) SELECT {_COLUMNS} FROM reading_stage "
     "ON CONFLICT (tag_id, time) DO NOTHING"
@@ -122,8 +142,10 @@ async def upsert_copy_text(
     ``tag_ids`` maps provisional tag ids (given while the database was away) to the ids
     the database assigned since; rows with other ids are stored as they are."""
 
+    statement = COPY_TEXT_TO_STAGE if _fields_per_line(data) == 8 else _COPY_LEGACY_TEXT_TO_STAGE
+
     async def fill(cur: psycopg.AsyncCursor) -> None:
-        async with cur.copy(COPY_TEXT_TO_STAGE) as copy:
+        async with cur.copy(statement) as copy:
             await copy.write(data)
         if tag_ids:
             await cur.execute(
@@ -134,6 +156,11 @@ async def upsert_copy_text(
             )
 
     return await _staged(conn, fill)
+
+
+def _fields_per_line(data: bytes) -> int:
+    """Fields of the first line of COPY text (tabs inside values are escaped as ``\\t``)."""
+    return data[: data.find(b"\n")].count(b"\t") + 1
 
 
 async def _staged(conn: psycopg.AsyncConnection, fill: _Fill) -> int:

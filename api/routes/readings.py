@@ -36,9 +36,22 @@ class LatestValue(BaseModel):
     value_text: str | None
     status_code: int | None
     status: Status | None
-    age_s: float | None = Field(description="Seconds since the reading, None when none")
+    future_time: bool = Field(
+        description="The reading's source time was ahead of its receipt by more than the"
+        " recorder's tolerance (a plant clock ahead): kept as sent, never counted fresh"
+    )
+    received_at: dt.datetime | None = Field(
+        description="When the recorder last received this tag with a trusted time"
+    )
+    age_s: float | None = Field(
+        description="Seconds since received_at (since the reading's time when the tag was"
+        " never received live); None without a reading"
+    )
     expected_interval_s: float | None
-    stale: bool = Field(description="No reading, or older than stale_factor × expected rate")
+    stale: bool = Field(
+        description="No reading, a future_time reading, or received longer ago than"
+        " stale_factor × expected_interval_s"
+    )
 
 
 @router.get("/readings", response_model=ReadingPage)

@@ -40,7 +40,10 @@ async def stream(
     request: Request,
     settings: Settings,
     tag_id: Annotated[list[TagId], Query(description="Tags to follow; repeat the parameter")],
-    since: Annotated[AwareDatetime | None, Query(description="Send readings after this")] = None,
+    since: Annotated[
+        AwareDatetime | None,
+        Query(description="Send readings after this; default: those recorded from now on"),
+    ] = None,
     duration_s: Annotated[
         float | None, Query(gt=0, le=86_400, description="Close after this long")
     ] = None,
@@ -61,11 +64,11 @@ async def stream(
             raise InvalidRequest("Last-Event-ID is not an event id of this stream") from exc
     async with borrow(request.app.state.pool) as conn:
         tags = await queries.tags_by_id(conn, ids)
-        start = since or (await queries.database_now(conn))
+        after = dict.fromkeys(ids, since) if since else await queries.stream_starts(conn, ids)
     missing = sorted(set(ids) - {tag["tag_id"] for tag in tags})
     if missing:
         raise NotFound(f"no tag with id {', '.join(map(str, missing))}", {"tag_id": missing})
-    plan = StreamPlan(tags, start, duration, max_events, settings.stream_poll_s)
+    plan = StreamPlan(tags, after, duration, max_events, settings.stream_poll_s)
     slots, key_id = request.app.state.streams, request.state.key_id
     slots.take(key_id)
     events = sse_events(request.app.state.pool, slots, plan, request.is_disconnected)

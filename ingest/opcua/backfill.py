@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from asyncua import Client, ua
 
 from ingest.opcua.discovery import TagInfo
-from ingest.opcua.values import row_from_datavalue
+from ingest.opcua.values import DEFAULT_FUTURE_TOLERANCE, row_from_datavalue
 from store.readings import ReadingRow
 
 __all__ = ["NO_HISTORY", "HistoryBatch", "read_history"]
@@ -55,27 +55,32 @@ async def read_history(
     tag_ids: dict[ua.NodeId, int],
     start: dt.datetime,
     end: dt.datetime,
+    tolerance: dt.timedelta = DEFAULT_FUTURE_TOLERANCE,
 ) -> AsyncIterator[HistoryBatch]:
-    """Rows of every tag's raw history in [start, end], a batch per server response."""
+    """Rows of every tag's raw history in [start, end], a batch per server response;
+    source timestamps more than ``tolerance`` ahead of the read are flagged."""
     for first in range(0, len(tags), _NODES_PER_CALL):
         pending = [(tag, None) for tag in tags[first : first + _NODES_PER_CALL]]
         page_start = start
         while pending:
             details = _details(page_start, end)
             results = await client.uaclient.history_read(_parameters(details, pending))
-            batch, pending, full_pages = _read_page(pending, results, tag_ids)
+            batch, pending, full_pages = _read_page(pending, results, tag_ids, tolerance)
             yield batch
             # A server that cuts a page at NumValuesPerNode without a continuation point
             # (asyncua's own storages do) is asked again from just after its last value.
             for tag, last in full_pages:
                 async for rest in read_history(
-                    client, [tag], tag_ids, last + _ONE_MICROSECOND, end
+                    client, [tag], tag_ids, last + _ONE_MICROSECOND, end, tolerance
                 ):
                     yield rest
 
 
 def _read_page(
-    requests: list[tuple[TagInfo, bytes | None]], results: list, tag_ids: dict[ua.NodeId, int]
+    requests: list[tuple[TagInfo, bytes | None]],
+    results: list,
+    tag_ids: dict[ua.NodeId, int],
+    tolerance: dt.timedelta,
 ) -> tuple[HistoryBatch, list, list]:
     batch, pending, full_pages = HistoryBatch([], []), [], []
     received = dt.datetime.now(dt.UTC)
@@ -85,7 +90,7 @@ def _read_page(
             continue
         values = result.HistoryData.DataValues or []
         for value in values:
-            batch.rows.append(row_from_datavalue(tag_ids[tag.node_id], value, received))
+            batch.rows.append(row_from_datavalue(tag_ids[tag.node_id], value, received, tolerance))
         if result.ContinuationPoint:
             pending.append((tag, result.ContinuationPoint))
         elif len(values) >= _VALUES_PER_NODE:

@@ -4,7 +4,8 @@ The writer's commit latency (Prometheus) says how old a row is when it is stored
 says how much of that age it already had when its publish response arrived, that is the
 plant server's share (its write loop, publishing interval and sending) against the
 recorder's (decoding, buffering, COPY). Every ``every``-th value with a source timestamp
-is sampled; ``log_if_due`` writes one INFO line per ``interval_s`` and starts again.
+is sampled (not those flagged for a timestamp ahead of receipt); ``log_if_due`` writes
+one INFO line per ``interval_s`` and starts again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import datetime as dt
 import logging
 import time
 
-from store.readings import TIME, TIME_SOURCE, ReadingRow, TimeSource
+from store.readings import FLAGS, TIME, TIME_SOURCE, ReadingRow, TimeSource
 
 __all__ = ["DeliveryLatency"]
 
@@ -34,7 +35,7 @@ class DeliveryLatency:
         self.samples.extend(
             (received - row[TIME]).total_seconds()
             for row in rows[:: self.every]
-            if row[TIME_SOURCE] == _SOURCE
+            if row[TIME_SOURCE] == _SOURCE and not row[FLAGS]
         )
 
     def log_if_due(self) -> None:

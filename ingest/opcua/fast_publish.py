@@ -38,7 +38,7 @@ from asyncua.ua.ua_binary import (
 from asyncua.ua.uaerrors import UaStructParsingError
 
 from ingest.opcua.notification_decoder import NotificationDecodeError, decode_data_changes
-from ingest.opcua.values import row_from_datavalue
+from ingest.opcua.values import DEFAULT_FUTURE_TOLERANCE, row_from_datavalue
 from store.readings import ReadingRow
 
 __all__ = ["RawDataChanges", "data_change_rows", "decode_publish_response", "install"]
@@ -91,18 +91,28 @@ def data_change_rows(
     notification: RawDataChanges | ua.DataChangeNotification,
     tag_ids: Mapping[int, int],
     received: dt.datetime,
+    tolerance: dt.timedelta = DEFAULT_FUTURE_TOLERANCE,
 ) -> tuple[list[ReadingRow], list[int]]:
-    """The `reading` rows of a data change notification and the client handle of each."""
+    """The `reading` rows of a data change notification and the client handle of each;
+    source timestamps more than ``tolerance`` after ``received`` are flagged."""
     if isinstance(notification, RawDataChanges):
         try:
             return decode_data_changes(
-                notification.data, notification.start, notification.end, tag_ids, received
+                notification.data,
+                notification.start,
+                notification.end,
+                tag_ids,
+                received,
+                tolerance,
             )
         except NotificationDecodeError as exc:
             logger.warning("data changes decoded by asyncua instead: %s", exc)
             notification = notification.to_notification()
     items = notification.MonitoredItems or []
-    rows = [row_from_datavalue(tag_ids[item.ClientHandle], item.Value, received) for item in items]
+    rows = [
+        row_from_datavalue(tag_ids[item.ClientHandle], item.Value, received, tolerance)
+        for item in items
+    ]
     return rows, [item.ClientHandle for item in items]
 
 

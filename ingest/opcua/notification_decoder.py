@@ -17,7 +17,9 @@ specification, and this module follows the specification:
 - a DiagnosticInfo's InnerDiagnosticInfo is a nested DiagnosticInfo, which asyncua reads
   as an ExtensionObject. DiagnosticInfos carry nothing a row keeps: they are skipped.
 
-Picoseconds are skipped too (rows have microseconds). Malformed input raises
+Picoseconds are skipped too (rows have microseconds). Source timestamps ahead of the
+receive time by more than the tolerance are flagged as ``row_from_datavalue`` flags them,
+compared as FILETIME integers (one comparison an item). Malformed input raises
 ``NotificationDecodeError``; the caller then decodes the same bytes with asyncua.
 """
 
@@ -32,12 +34,11 @@ from asyncua.common.utils import Buffer
 from asyncua.ua.ua_binary import get_string_encoding, variant_from_binary
 from asyncua.ua.uatypes import MAX_OPC_FILETIME, win_epoch_to_datetime
 
-from ingest.opcua.values import split_value
-from store.readings import ReadingRow, TimeSource
+from ingest.opcua.values import DEFAULT_FUTURE_TOLERANCE, split_value
+from store.readings import ReadingFlag, ReadingRow, TimeSource
 
 __all__ = ["NotificationDecodeError", "decode_data_changes"]
 
-_BAD = 0x80000000
 _VALUE, _STATUS, _SOURCE_TS, _SERVER_TS, _SOURCE_PS, _SERVER_PS = 1, 2, 4, 8, 16, 32
 _STRING = 12
 # Variant type id -> struct code of the scalars decoded here (Part 6, Table 1): Boolean 1,
@@ -48,6 +49,8 @@ _INT32 = struct.Struct("<i")
 _SOURCE = int(TimeSource.SOURCE)
 _SERVER = int(TimeSource.SERVER)
 _RECEIVED = int(TimeSource.RECEIVED)
+_FUTURE = int(ReadingFlag.FUTURE_TIME)
+_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 class NotificationDecodeError(ValueError):
@@ -109,6 +112,7 @@ def decode_data_changes(
     end: int,
     tag_ids: Mapping[int, int],
     received: dt.datetime,
+    tolerance: dt.timedelta = DEFAULT_FUTURE_TOLERANCE,
 ) -> tuple[list[ReadingRow], list[int]]:
     """Rows and client handles of the DataChangeNotification body ``data[start:end]``.
 
@@ -116,9 +120,10 @@ def decode_data_changes(
     would for asyncua's items. The body must be used up exactly, else
     ``NotificationDecodeError``.
     """
+    future_after = (received + tolerance - _EPOCH) // _MICROSECOND * 10  # FILETIME: 100 ns
     try:
         (count,) = _INT32.unpack_from(data, start)
-        rows, handles, pos = _items(data, start + 4, count, tag_ids, received)
+        rows, handles, pos = _items(data, start + 4, count, tag_ids, received, future_after)
         pos = _skip_diagnostic_infos(data, pos)
     except (struct.error, IndexError, UnicodeDecodeError, ua.UaError) as exc:
         raise NotificationDecodeError(f"cannot decode DataChangeNotification: {exc}") from exc
@@ -130,8 +135,9 @@ def decode_data_changes(
 
 
 def _items(
-    data: bytes, pos: int, count: int, tag_ids: Mapping[int, int], received: dt.datetime
-) -> tuple[list[ReadingRow], list[int], int]:
+    data: bytes, pos: int, count: int, tag_ids: Mapping[int, int], received: dt.datetime,
+    future_after: int,
+) -> tuple[list[ReadingRow], list[int], int]:  # fmt: skip
     rows: list[ReadingRow] = []
     handles: list[int] = []
     times = _TimeCache()
@@ -153,17 +159,19 @@ def _items(
         tail = layout.tail.unpack_from(data, pos)
         pos += layout.tail.size
         status = tail[layout.status] if layout.status >= 0 else 0
-        if status & _BAD:
-            number = text = None
         server = convert(tail[layout.server]) if layout.server >= 0 else None
+        flags = 0
         if layout.source >= 0:
-            time, source = convert(tail[layout.source]), _SOURCE
+            filetime = tail[layout.source]
+            time, source = convert(filetime), _SOURCE
+            if filetime > future_after:
+                flags = _FUTURE
         elif server is not None:
             time, source = server, _SERVER
         else:
             time, source = received, _RECEIVED
         handle = head[0]
-        rows.append((time, tag_ids[handle], number, text, status, server, source))
+        rows.append((time, tag_ids[handle], number, text, status, server, source, flags))
         handles.append(handle)
     return rows, handles, pos
 

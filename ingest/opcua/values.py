@@ -1,8 +1,11 @@
 """Turn one OPC UA DataValue into one `reading` row, keeping everything the plant said.
 
 The row is ``store.readings.ReadingRow``. ``time`` is the source timestamp, else the
-server timestamp, else the time we received it; ``time_source`` records which. A Bad value
-is kept with its status and no value; NaN is a legitimate float8 and passes through.
+server timestamp, else the time we received it; ``time_source`` records which. A source
+timestamp more than ``tolerance`` ahead of the receive time is kept as sent and flagged
+(``ReadingFlag.FUTURE_TIME``). A Bad value is kept as the server sent it, beside its status
+(a Bad reading is told by its status, never by a missing value); NaN is a legitimate float8
+and passes through.
 """
 
 from __future__ import annotations
@@ -15,23 +18,27 @@ from typing import Any
 
 from asyncua import ua
 
-from store.readings import ReadingRow, TimeSource
+from store.readings import ReadingFlag, ReadingRow, TimeSource
 
-__all__ = ["row_from_datavalue", "split_value"]
+__all__ = ["DEFAULT_FUTURE_TOLERANCE", "row_from_datavalue", "split_value"]
 
-_BAD_SEVERITY = 0x80000000
+DEFAULT_FUTURE_TOLERANCE = dt.timedelta(seconds=5)
+_FUTURE = int(ReadingFlag.FUTURE_TIME)
 
 
-def row_from_datavalue(tag_id: int, value: ua.DataValue, received: dt.datetime) -> ReadingRow:
+def row_from_datavalue(
+    tag_id: int,
+    value: ua.DataValue,
+    received: dt.datetime,
+    tolerance: dt.timedelta = DEFAULT_FUTURE_TOLERANCE,
+) -> ReadingRow:
     """The `reading` row for ``value`` of tag ``tag_id``, received at ``received`` (UTC)."""
     status = value.StatusCode.value if value.StatusCode is not None else 0
     time, source = _timestamp(value, received)
+    flags = _FUTURE if source == TimeSource.SOURCE and time > received + tolerance else 0
     raw = value.Value.Value if value.Value is not None else None
-    if status & _BAD_SEVERITY:
-        number, text = None, None
-    else:
-        number, text = split_value(raw)
-    return (time, tag_id, number, text, status, value.ServerTimestamp, source)
+    number, text = split_value(raw)
+    return (time, tag_id, number, text, status, value.ServerTimestamp, source, flags)
 
 
 def split_value(raw: Any) -> tuple[float | None, str | None]:

@@ -16,6 +16,8 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+import math
+import time
 from dataclasses import dataclass, field
 
 import psycopg
@@ -37,10 +39,11 @@ from ingest.pipeline.buffer import RowBuffer
 from ingest.pipeline.database_gate import DatabaseGate
 from ingest.pipeline.lots import LotRecordError, parse_lot_record
 from ingest.pipeline.record_writer import RecordWriter
+from ingest.pipeline.receipts import Receipts
 from ingest.pipeline.recovery import GapRecovery, RecoveryScope
 from ingest.pipeline.tag_ids import TagIds
 from ingest.settings import EndpointSettings, SubscriptionSettings
-from store.readings import TIME, VALUE_TEXT, ReadingRow
+from store.readings import FLAGS, TAG_ID, TIME, VALUE_TEXT, ReadingRow
 from store.tags import register_tags
 
 __all__ = ["CollectorState", "EndpointCollector"]
@@ -48,6 +51,7 @@ __all__ = ["CollectorState", "EndpointCollector"]
 logger = logging.getLogger(__name__)
 
 _EVENT_WAIT_S = 0.5  # how long the event loop of a collector waits before its housekeeping
+_FUTURE_WARNING_EVERY_S = 60.0
 
 
 class SessionEnded(ConnectionError):
@@ -82,6 +86,8 @@ class CollectorState:
     quarantined: set[str] = field(default_factory=set)
     last_notification: dt.datetime | None = None
 
+    readings_future: int = 0  # flagged FUTURE_TIME: source timestamp ahead of receipt
+    future_ahead_max_s: float = 0.0  # the most a source timestamp was ahead [s]
 
 class EndpointCollector:
     """Records one endpoint into the row buffer and the record writer until stopped."""
@@ -96,8 +102,12 @@ class EndpointCollector:
         gate: DatabaseGate,
         tag_ids: TagIds,
     ) -> None:
+        receipts: Receipts,
         self.endpoint = endpoint
         self._settings = subscription
+        self._receipts = receipts
+        self._tolerance = dt.timedelta(seconds=endpoint.future_tolerance_s)
+        self._future_logged = -math.inf  # time.monotonic() of the last warning
         self._pool = pool
         self._gate = gate
         self._provisional = tag_ids
@@ -122,6 +132,7 @@ class EndpointCollector:
             gate.migrated,
             dt.timedelta(seconds=endpoint.backfill_overlap_s),
         )
+            self._tolerance,
         self._quarantine = Quarantine(endpoint.label, endpoint.quarantine_retry_s)
         self._delivery = DeliveryLatency(endpoint.label)
         self._backfill: asyncio.Task | None = None
@@ -351,11 +362,14 @@ class EndpointCollector:
     ) -> None:
         """A publish response's data changes: rows to the writer, lots to the record writer.
         The first ones of a session also say where a gap before them ends."""
-        rows, handles = data_change_rows(notification, self._handle_ids, received)
+        rows, handles = data_change_rows(notification, self._handle_ids, received, self._tolerance)
         if not rows:
             return
         self._delivery.note(rows, received)
         if self._lot_handles:
+        flagged = self._receipts.note(rows, received)
+        if flagged:
+            self._note_future(rows, received, flagged)
             await self._record_lots(handles, rows)
         await self._hand_over(rows)
         if self._first_data is not None and not self._first_data.done():
@@ -365,6 +379,27 @@ class EndpointCollector:
 
     def _rebrowse_due(self, since_s: float) -> bool:
         interval = self.endpoint.rebrowse_interval_s
+    def _note_future(self, rows: list[ReadingRow], received: dt.datetime, flagged: int) -> None:
+        """Count readings stamped ahead of their receipt; warn at most once a minute."""
+        ahead_s, tag_id = max((row[TIME], row[TAG_ID]) for row in rows if row[FLAGS])
+        ahead_s = (ahead_s - received).total_seconds()
+        self.status.readings_future += flagged
+        self.status.future_ahead_max_s = max(self.status.future_ahead_max_s, ahead_s)
+        if time.monotonic() - self._future_logged < _FUTURE_WARNING_EVERY_S:
+            return
+        self._future_logged = time.monotonic()
+        logger.warning(
+            "%s: %d readings stamped up to %.1f s ahead of their receipt (tag id %d; "
+            "tolerance %g s): kept, flagged future_time, not counted fresh; check the "
+            "plant's clock and this machine's (%d flagged so far)",
+            self.endpoint.label,
+            flagged,
+            ahead_s,
+            tag_id,
+            self.endpoint.future_tolerance_s,
+            self.status.readings_future,
+        )
+
         return interval > 0 and since_s >= interval
 
     async def _hand_over(self, rows: list[ReadingRow]) -> None:

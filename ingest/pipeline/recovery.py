@@ -25,6 +25,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from ingest.opcua.backfill import NO_HISTORY, read_history
 from ingest.opcua.discovery import TagInfo
 from ingest.opcua.events import EventSelection, read_event_history
+from ingest.opcua.values import DEFAULT_FUTURE_TOLERANCE
 from ingest.pipeline.buffer import RowBuffer
 from ingest.pipeline.lots import LotRecordError, parse_lot_record
 from ingest.pipeline.record_writer import RecordWriter
@@ -86,8 +87,10 @@ class GapRecovery:
         records: RecordWriter,
         migrated: asyncio.Event,
         overlap: dt.timedelta,
+        tolerance: dt.timedelta = DEFAULT_FUTURE_TOLERANCE,
     ) -> None:
         self._endpoint = endpoint
+        self._tolerance = tolerance  # how far ahead a history value's time may be, unflagged
         self._pool = pool
         self._buffer = buffer
         self._records = records
@@ -176,7 +179,9 @@ class GapRecovery:
         readings = _Found(len(scope.tags), len(unreadable))
         lots = _Found(sum(map(is_lot, scope.tags)), sum(map(is_lot, unreadable)))
         try:
-            async for batch in read_history(client, readable, scope.tag_ids, start, end):
+            async for batch in read_history(
+                client, readable, scope.tag_ids, start, end, self._tolerance
+            ):
                 await self._buffer.put_many(batch.rows)
                 self.rows_backfilled += len(batch.rows)
                 readings.refused += len(batch.unsupported)

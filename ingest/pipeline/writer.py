@@ -29,7 +29,7 @@ from ingest.pipeline.buffer import RowBuffer
 from ingest.pipeline.database_gate import DatabaseGate
 from ingest.pipeline.spool import Spool
 from ingest.pipeline.tag_ids import TagIds
-from store.readings import TIME, ReadingRow, copy_readings, upsert_copy_text, upsert_readings
+from store.readings import FLAGS, TIME, ReadingRow, copy_readings, upsert_copy_text, upsert_readings
 
 __all__ = ["BatchWriter", "RowBuffer", "WriterCounters"]
 
@@ -59,13 +59,16 @@ class WriterCounters:
     # Earliest reading time written since the roll-up job last asked: where it must redo.
     written_since: dt.datetime | None = None
     # Source-timestamp-to-commit delay of every LATENCY_SAMPLE_EVERY-th committed row [s]:
-    # meaningful where source time is the wall clock (a real plant, the simulator at speed 1).
+    # meaningful where source time is the wall clock (a real plant, the simulator once it
+    # has caught up with now); rows flagged for a timestamp ahead of receipt are left out.
     commit_latency_s: deque[float] = field(default_factory=lambda: deque(maxlen=20_000))
 
     def note_latency(self, rows: list[ReadingRow]) -> None:
         now = dt.datetime.now(dt.UTC)
         self.commit_latency_s.extend(
-            (now - row[TIME]).total_seconds() for row in rows[::LATENCY_SAMPLE_EVERY]
+            (now - row[TIME]).total_seconds()
+            for row in rows[::LATENCY_SAMPLE_EVERY]
+            if not row[FLAGS]
         )
 
     def note_times(self, oldest: dt.datetime, newest: dt.datetime) -> None:

@@ -16,6 +16,7 @@ from store.queries.readings import (
     latest,
     new_readings,
     readings,
+    stream_starts,
 )
 from store.queries.records import events, gaps, lot_edges, lots, lots_by_id
 from store.queries.states import state_seconds, state_tags
@@ -57,6 +58,7 @@ __all__ = [
     "rollup_watermark",
     "state_seconds",
     "state_tags",
+    "stream_starts",
     "tags_by_id",
     "watermark_and_rows",
 ]

@@ -18,7 +18,14 @@ from store.queries.json_sql import (
     json_time,
 )
 
-__all__ = ["export_csv", "interpolation_rows", "latest", "readings"]
+__all__ = [
+    "export_csv",
+    "interpolation_rows",
+    "latest",
+    "new_readings",
+    "readings",
+    "stream_starts",
+]
 
 _STATUS = (
     "CASE WHEN r.status_code >= 2147483648 THEN 'bad'"
@@ -35,7 +42,8 @@ async def readings(
 ) -> list[dict[str, Any]]:
     """Readings of one tag in ``[start, end)`` after ``after`` (exclusive), oldest first."""
     cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
-        "SELECT time, value, value_text, status_code, server_time, time_source FROM reading"
+        "SELECT time, value, value_text, status_code, server_time, time_source, flags"
+        " FROM reading"
         " WHERE tag_id = %s AND time >= %s AND time > %s AND time < %s ORDER BY time LIMIT %s",
         (tag_id, window[0], after or window[0] - dt.timedelta(microseconds=1), window[1], limit),
     )
@@ -52,14 +60,21 @@ async def latest(
 ) -> list[dict[str, Any]]:
     """Each chosen tag with its newest reading within ``lookback``, as the JSON object of
     the latest-value answer (``json``, bytes); with its stage and equipment (to filter a
-    snapshot) and the database time it was read at (``now``, which ages are measured to)."""
+    snapshot) and the database time it was read at (``now``, which ages are measured to).
+
+    Ages are measured from when the recorder last received the tag with a trusted
+    timestamp (`tag_receipt`), so a plant clock ahead or behind does not move them; a tag
+    never received live (imported, or recorded before receipts were kept) is aged by its
+    reading's time."""
     cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
         f"SELECT t.tag_id, t.stage, t.equipment, {as_bytes(_LATEST_JSON)} AS json,"
         " now() AS now FROM tag t"
-        " LEFT JOIN LATERAL (SELECT time, value, value_text, status_code FROM reading"
+        " LEFT JOIN LATERAL (SELECT time, value, value_text, status_code, flags FROM reading"
         "   WHERE tag_id = t.tag_id AND time > now() - %(lookback)s"
         "   ORDER BY time DESC LIMIT 1) r ON true"
-        " CROSS JOIN LATERAL (SELECT extract(epoch FROM now() - r.time)::float8 AS age_s) a"
+        " LEFT JOIN tag_receipt tr ON tr.tag_id = t.tag_id"
+        " CROSS JOIN LATERAL (SELECT extract(epoch FROM"
+        "   now() - coalesce(tr.received_at, r.time))::float8 AS age_s) a"
         " WHERE (%(ids)s::int[] IS NULL OR t.tag_id = ANY(%(ids)s))"
         " AND (%(stage)s::text IS NULL OR t.stage = %(stage)s)"
         " AND (%(equipment)s::text IS NULL OR t.equipment = %(equipment)s)"
@@ -69,8 +84,9 @@ async def latest(
     return await cur.fetchall()
 
 
-# The fields of routes.readings.LatestValue, in its order. Stale: no reading, or older
-# than ``stale`` times the tag's expected interval (never, for tags without one).
+# The fields of routes.readings.LatestValue, in its order. Stale: no reading, a newest
+# reading stamped ahead of its receipt, or received longer ago than ``stale`` times the
+# tag's expected interval (never, for tags without one).
 _LATEST_JSON = json_object(
     {
         "tag_id": json_int("t.tag_id"),
@@ -82,9 +98,13 @@ _LATEST_JSON = json_object(
         "value_text": json_string("r.value_text"),
         "status_code": json_int("r.status_code"),
         "status": f"CASE WHEN r.status_code IS NULL THEN 'null' ELSE '\"' || {_STATUS} || '\"' END",
+        "future_time": json_bool("r.flags & 1 = 1"),
+        "received_at": json_time("tr.received_at"),
         "age_s": json_float("a.age_s"),
         "expected_interval_s": json_float("t.expected_interval_s"),
-        "stale": json_bool("r.time IS NULL OR a.age_s > %(stale)s * t.expected_interval_s"),
+        "stale": json_bool(
+            "r.time IS NULL OR r.flags & 1 = 1 OR a.age_s > %(stale)s * t.expected_interval_s"
+        ),
     }
 )
 
@@ -158,9 +178,22 @@ async def new_readings(
     """Readings of each tag newer than its ``after`` time, oldest first, at most ``limit``."""
     cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
         "SELECT r.* FROM unnest(%(ids)s::int[], %(after)s::timestamptz[]) AS c(id, after)"
-        " CROSS JOIN LATERAL (SELECT tag_id, time, value, value_text, status_code FROM reading"
-        "   WHERE tag_id = c.id AND time > c.after ORDER BY time LIMIT %(limit)s) r"
+        " CROSS JOIN LATERAL (SELECT tag_id, time, value, value_text, status_code, flags"
+        "   FROM reading WHERE tag_id = c.id AND time > c.after ORDER BY time LIMIT %(limit)s) r"
         " ORDER BY r.time, r.tag_id LIMIT %(limit)s",
         {"ids": tag_ids, "after": after, "limit": limit},
     )
     return await cur.fetchall()
+
+
+async def stream_starts(conn: AsyncConnection, tag_ids: list[int]) -> dict[int, dt.datetime]:
+    """Where a live stream of each tag begins: after its newest stored reading, or now for a
+    tag without one, so that only readings recorded from now on are sent, whatever the
+    plant's clock says (a clock ahead has already stored readings stamped after now)."""
+    cur = await conn.cursor(row_factory=dict_row, binary=True).execute(
+        "SELECT c.id, coalesce(r.time, now()) AS start FROM unnest(%(ids)s::int[]) AS c(id)"
+        " LEFT JOIN LATERAL (SELECT time FROM reading WHERE tag_id = c.id"
+        "   ORDER BY time DESC LIMIT 1) r ON true",
+        {"ids": tag_ids},
+    )
+    return {row["id"]: row["start"] for row in await cur.fetchall()}

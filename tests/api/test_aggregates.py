@@ -45,6 +45,9 @@ def test_good_only_excludes_uncertain_and_bad(client: TestClient, tag_ids: dict[
     assert_allclose(good["avg"], sum(good_values) / len(good_values), rtol=1e-12)
     assert every["max"] == 5000.0 and good["max"] == 1059.0
     assert good["count_good"] == 59 and good["count_all"] == 60
+    params = window(T0, T0 + MIN, tag_id=tag_ids[TEMP], bucket="1m")
+    (with_bad,) = _series(client, **params, good_only="false")["series"][0]["buckets"]
+    assert with_bad["max"] == 1059.0 and with_bad["count_all"] == 60  # the Bad 9999 left out
 
 
 def test_first_and_last_of_buckets_not_whole_minutes(

@@ -24,6 +24,8 @@ def test_plot_keeps_spike_and_bad_point_in_few_points(
     assert by_time[T0 + SPIKE_AT * S]["value"] == 1500.0
     bad = by_time[T0 + 50 * S]
     assert bad["value"] is None and bad["status_code"] == BAD and bad["status"] == "bad"
+    # The Bad reading keeps its value (9999) in the raw data; a plot never draws it.
+    assert max(p["value"] for p in points if p["value"] is not None) == 1500.0
     assert [p["time"] for p in points] == sorted(p["time"] for p in points)
 
 

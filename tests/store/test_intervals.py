@@ -7,7 +7,7 @@ import datetime as dt
 import psycopg
 
 from store.intervals import observe_expected_intervals
-from store.readings import reading_row
+from store.readings import READING_COLUMNS, reading_row
 
 T0 = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -29,10 +29,7 @@ def test_a_steady_tag_gets_its_interval_and_a_quiet_one_none(db_dsn: str) -> Non
         ] + [
             reading_row(T0 + dt.timedelta(minutes=i), quiet, 1.0, None, 0, None, 0) for i in (1, 7)
         ]
-        with conn.cursor().copy(
-            "COPY reading (time, tag_id, value, value_text, status_code, server_time, time_source)"
-            " FROM STDIN"
-        ) as copy:
+        with conn.cursor().copy(f"COPY reading ({', '.join(READING_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         until = T0 + dt.timedelta(minutes=10)

@@ -19,6 +19,7 @@ TABLES = {
     "api_key",
     "ingest_health",
     "schema_migration",
+    "tag_receipt",
 }
 
 
@@ -54,13 +55,17 @@ def test_every_storage_table_exists(db_dsn: str) -> None:
 
 
 def test_reading_has_one_unique_covering_index(db_dsn: str) -> None:
-    """`reading` carries only the unique (tag_id, time) INCLUDE (value) index, no default one."""
+    """`reading` carries the unique (tag_id, time) INCLUDE (value) index, no default time
+    index; beside it only the partial index of Bad readings."""
     with psycopg.connect(db_dsn) as conn:
         rows = conn.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'reading'"
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'reading'"
         ).fetchall()
-    assert len(rows) == 1
-    assert "UNIQUE" in rows[0][0] and '(tag_id, "time") INCLUDE (value)' in rows[0][0]
+    indexes = dict(rows)
+    assert set(indexes) == {"reading_tag_time", "reading_bad"}
+    assert "UNIQUE" in indexes["reading_tag_time"]
+    assert '(tag_id, "time") INCLUDE (value)' in indexes["reading_tag_time"]
+    assert "WHERE (status_code >= '2147483648'" in indexes["reading_bad"]
 
 
 def test_migrations_are_recorded_and_applied_once(db_dsn: str) -> None:

@@ -84,7 +84,7 @@ def test_every_scalar_type_decodes_as_asyncua_does() -> None:
         for i, v in enumerate(_values())
     ]
     rows = _assert_same(_body(items))
-    assert rows[0] == (SOURCE, 1000, 1061.25, None, 0, SERVER, 0)
+    assert rows[0] == (SOURCE, 1000, 1061.25, None, 0, SERVER, 0, 0)
     assert rows[13][2] == float(2**64 - 1) and rows[15][3] == "Nd₂Fe₁₄B 焼結"
 
 
@@ -147,7 +147,7 @@ def test_source_picoseconds_come_before_the_server_timestamp() -> None:
     body += struct.pack("<qH", _filetime(SERVER), 4321)
     body += struct.pack("<i", 0)
     rows, _ = decode_data_changes(body, 0, len(body), HANDLES, RECEIVED)
-    assert rows == [(SOURCE, 1005, 2.5, None, 0, SERVER, 0)]
+    assert rows == [(SOURCE, 1005, 2.5, None, 0, SERVER, 0, 0)]
 
 
 def test_variants_asyncua_decodes_for_us() -> None:
@@ -193,7 +193,7 @@ def test_nested_diagnostic_info_as_the_spec_encodes_it() -> None:
     items = _body([_item(2, ua.DataValue(ua.Variant(2.0), SourceTimestamp=SOURCE))])
     body = items[:-4] + struct.pack("<i", 1) + outer
     rows, _ = decode_data_changes(body, 0, len(body), HANDLES, RECEIVED)
-    assert rows == [(SOURCE, 1002, 2.0, None, 0, None, 0)]
+    assert rows == [(SOURCE, 1002, 2.0, None, 0, None, 0, 0)]
 
 
 def test_asyncua_decodes_what_the_decoder_refuses() -> None:
