@@ -25,7 +25,7 @@ def test_csv_has_header_units_status_and_iso_times(
     assert "attachment" in response.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert [r["status"] for r in rows] == ["good", "bad", "good"]
-    assert rows[1]["status_code"] == str(BAD) and rows[1]["value"] == ""
+    assert rows[1]["status_code"] == str(BAD) and rows[1]["value"] == "9999"  # as sent
     assert rows[0]["unit"] == "°C" and rows[0]["value"] == "1049"
     assert dt.datetime.fromisoformat(rows[0]["time"]) == T0 + 49 * S
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 
+import psycopg
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import error_of
@@ -62,3 +65,34 @@ def test_stream_errors_are_4xx(client: TestClient) -> None:
                         headers={"Last-Event-ID": "yesterday"})  # fmt: skip
     assert bad_id.status_code == 422
     assert client.get("/api/v1/stream").status_code == 422
+
+
+def test_stream_without_since_sends_only_what_is_recorded_from_now_on(
+    client: TestClient, module_db_dsn: str
+) -> None:
+    """A plant clock an hour ahead has stored readings stamped after now: a stream without
+    `since` does not replay them, and sends the next one recorded."""
+    ahead = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    with psycopg.connect(module_db_dsn, autocommit=True) as conn:
+        tag_id = conn.execute(
+            "INSERT INTO tag (tag_key, endpoint, namespace_uri, node_id, browse_path, name,"
+            " data_type) VALUES ('nsu=urn:x;s=Ahead', 'e', 'urn:x', 's=Ahead', 'Ahead',"
+            " 'Ahead', 'Double') RETURNING tag_id"
+        ).fetchone()[0]
+        insert = (
+            "INSERT INTO reading (time, tag_id, value, status_code, time_source, flags)"
+            " VALUES (%s, %s, %s, 0, 0, 1)"
+        )
+        for i in range(5):
+            conn.execute(insert, (ahead + dt.timedelta(seconds=i), tag_id, float(i)))
+
+        def record_next() -> None:
+            time.sleep(0.5)
+            conn.execute(insert, (ahead + dt.timedelta(seconds=10), tag_id, 10.0))
+
+        recorder = threading.Thread(target=record_next)
+        recorder.start()
+        events = _events(client, {"tag_id": tag_id, "duration_s": 5, "max_events": 1})
+        recorder.join()
+    readings = [data for kind, _, data in events if kind == "reading"]
+    assert [(r["value"], r["future_time"]) for r in readings] == [(10.0, True)]

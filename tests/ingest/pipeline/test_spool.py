@@ -146,3 +146,15 @@ def test_records_round_trip_through_their_segment_format() -> None:
     events, lots = decode_records(encode_records([("event", event), ("lot", (lot, "line-a"))]))
     assert events == [event]
     assert lots[0][1] == "line-a" and lots[0][0].content() == lot.content()
+
+
+async def test_a_segment_from_before_reading_flags_replays(db_dsn: str) -> None:
+    """A spool segment written by a recorder before migration 012 (seven fields a line, no
+    flags) is stored after the upgrade, its readings unflagged."""
+    legacy = "".join(
+        f"{(T0 + dt.timedelta(seconds=i)).isoformat()}\t1\t{float(i)!r}\t\\N\t0\t\\N\t0\n"
+        for i in range(10)
+    ).encode()
+    async with await psycopg.AsyncConnection.connect(db_dsn, autocommit=True) as conn:
+        assert await upsert_copy_text(conn, legacy) == 10
+    assert await count_rows(db_dsn, "SELECT count(*) FROM reading WHERE flags = 0") == 10
