@@ -37,6 +37,9 @@ async def run_maintenance(
     counters = writer.counters
     loop = asyncio.get_running_loop()
     intervals_due = loop.time()
+    # Soon after a start a slow tag has too few readings to tell its interval: look again
+    # after twice as long each time, up to the steady period, so stale works within minutes.
+    observe_every_s = settings.rollup.interval_s
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.rollup.interval_s)
@@ -48,7 +51,8 @@ async def run_maintenance(
         try:
             await asyncio.to_thread(_once, dsn, settings, data_until, late_since, observe)
             if observe:
-                intervals_due = loop.time() + _OBSERVE_INTERVALS_EVERY_S
+                observe_every_s = min(2 * observe_every_s, _OBSERVE_INTERVALS_EVERY_S)
+                intervals_due = loop.time() + observe_every_s
         except psycopg.Error as exc:
             # Put the redo point back so the next run covers these rows too.
             if late_since is not None:
