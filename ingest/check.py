@@ -1,4 +1,5 @@
-"""``python -m ingest check``: connect to each endpoint and list what would be recorded."""
+"""``python -m ingest check``: connect to each endpoint and list what would be recorded:
+each tag's browse path, unit, range, data type, stage and equipment, and key."""
 
 from __future__ import annotations
 
@@ -37,10 +38,13 @@ async def _check(endpoint: EndpointSettings, out: TextIO) -> None:
         await disconnect_quietly(client)
     if unknown:
         raise OpcUaError(f"no such node: {', '.join(unknown)}")
-    print(f"{endpoint.label}: {len(tags)} tags selected", file=out)
-    # The browse path first: it is what `include` and `exclude` globs match.
+    namespaces = ", ".join(sorted({tag.namespace_uri for tag in tags})) or "none"
+    print(f"{endpoint.label}: {len(tags)} tags selected (namespaces: {namespaces})", file=out)
+    # The browse path first: it is what `include`, `exclude` and `assets` globs match.
+    print("  browse path  [unit]  range  type  stage/equipment  key", file=out)
     for tag in tags:
         unit = tag.unit or "-"
         eu_range = f"{tag.eu_low:g}..{tag.eu_high:g}" if tag.eu_high is not None else "-"
         path = "/".join(tag.browse_path)
-        print(f"  {path}  [{unit}]  {eu_range}  {tag.data_type}  {tag.tag_key}", file=out)
+        place = f"{tag.stage or '-'}/{tag.equipment or '-'}"
+        print(f"  {path}  [{unit}]  {eu_range}  {tag.data_type}  {place}  {tag.tag_key}", file=out)

@@ -4,11 +4,37 @@ A minimal file::
 
     [[endpoint]]
     url = "opc.tcp://127.0.0.1:4840/"
-    namespace_uri = "urn:magnetline:simulator"
 
     [writer]
     batch_size = 5000
     flush_interval_s = 0.5
+
+What an endpoint records (ingest.opcua.discovery, ingest.opcua.hierarchy):
+
+- **Namespaces.** Every namespace the server has but OPC UA's own (index 0,
+  ``http://opcfoundation.org/UA/``) is browsed from Objects; ``namespaces = ["urn:plant"]``
+  browses only those (``namespace_uri = "urn:plant"``, from older files, means the same). A
+  node is followed only if its own namespace is browsed, so the Server object (namespace 0)
+  and the diagnostics a server keeps under it (node-opcua's, in its own namespace) are never
+  recorded. Each tag is keyed by its own namespace's URI, ``nsu=<uri>;<id>``, never by the
+  index. ``include`` and ``exclude`` globs leave out whatever else is not plant data.
+- **Stage and equipment** come from the browse path under Objects. ``levels`` names its
+  elements from the top, default ``["line", "stage", "equipment"]`` (only ``stage`` and
+  ``equipment`` are stored; any other name is a level that is skipped). A variable at least
+  as deep as the levels takes them in order and the rest of its path, joined by ``.``, is
+  its name: ``Line1/Sintering/Furnace1/Zone1Temperature`` is stage Sintering, equipment
+  Furnace1. A shallower variable's parent takes the last level and the elements above its
+  parent the levels from the top: ``Boiler1/Temperature`` is equipment Boiler1, no stage;
+  ``PlantA/Boiler1/Temperature`` is line PlantA, equipment Boiler1. Where the tree does not
+  say, ``[[endpoint.assets]]`` entries set them by browse-path glob, the first match
+  winning; a key left out keeps the tree's value, ``""`` means none::
+
+      [[endpoint.assets]]
+      path = "PlantA/Area1/*"
+      stage = "Sintering"
+      equipment = "Furnace1"
+
+  Explicit ``nodes`` have their browse name as their path.
 
 Environment variables ``MAGNETLINE_INGEST_<KEY>`` override top-level keys
 (``MAGNETLINE_INGEST_DSN``) and ``MAGNETLINE_INGEST_FORECAST_<KEY>`` the keys of
@@ -37,6 +63,8 @@ from pydantic import (
 from ingest.errors import ConfigError
 
 __all__ = [
+    "LEVELS",
+    "AssetSettings",
     "EndpointSettings",
     "ForecastSettings",
     "IngestSettings",
@@ -48,6 +76,8 @@ __all__ = [
 ]
 
 ENV_PREFIX = "MAGNETLINE_INGEST_"
+LEVELS = ("line", "stage", "equipment")
+"""What the browse-path elements under Objects are, unless an endpoint says (``levels``)."""
 PositiveSeconds = Annotated[float, Field(gt=0, le=3600)]
 
 
@@ -62,14 +92,33 @@ class DeadbandSettings(_Strict):
     value: float = Field(gt=0, description="In the tag's unit, or % of its EURange")
 
 
+class AssetSettings(_Strict):
+    """Stage and equipment of the variables under a browse path, over what the tree says."""
+
+    path: str = Field(description="Browse-path glob, as in include (PlantA/Area1/*)")
+    stage: str | None = Field(default=None, description='Default: from the tree; "": none')
+    equipment: str | None = Field(default=None, description='Default: from the tree; "": none')
+
+    @model_validator(mode="after")
+    def _sets_something(self) -> AssetSettings:
+        if self.stage is None and self.equipment is None:
+            raise ValueError("give stage, equipment or both")
+        return self
+
+
 class EndpointSettings(_Strict):
     """One OPC UA server to record."""
 
     url: str
     name: str | None = Field(default=None, description="Label in logs and health; default: url")
-    namespace_uri: str = Field(
-        default="urn:magnetline:simulator",
-        description="Browse this namespace for variables to record",
+    namespaces: list[str] = Field(
+        default=[], description="Namespace URIs to browse; default: all but OPC UA's own"
+    )
+    levels: list[str] = Field(
+        default=list(LEVELS), description="What the browse-path elements under Objects are"
+    )
+    assets: list[AssetSettings] = Field(
+        default=[], description="Stage and equipment by browse-path glob, over the tree's"
     )
     browse: bool = Field(default=True, description="Record browsed variables (else only `nodes`)")
     include: list[str] = Field(
@@ -121,6 +170,30 @@ class EndpointSettings(_Strict):
         if not url.startswith("opc.tcp://"):
             raise ValueError("must start with opc.tcp://")
         return url
+
+    @model_validator(mode="before")
+    @classmethod
+    def _namespace_uri_is_one_namespace(cls, raw: object) -> object:
+        """``namespace_uri = "<uri>"`` (files older than ``namespaces``) browses that one."""
+        if not isinstance(raw, dict) or "namespace_uri" not in raw:
+            return raw
+        raw = dict(raw)
+        uri = raw.pop("namespace_uri")
+        if "namespaces" in raw:
+            raise ValueError("namespace_uri and namespaces both given; keep namespaces")
+        if not isinstance(uri, str):
+            raise ValueError("namespace_uri is one URI; list several in namespaces")
+        return {**raw, "namespaces": [uri]}
+
+    @field_validator("namespaces", "levels")
+    @classmethod
+    def _named_once(cls, names: list[str]) -> list[str]:
+        if any(not name.strip() for name in names):
+            raise ValueError("an empty name")
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"{twice[0]!r} is listed twice")
+        return names
 
     @field_validator("nodes")
     @classmethod

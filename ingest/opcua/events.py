@@ -1,7 +1,7 @@
 """OPC UA events (equipment trips, faults, alarms) as `event` rows, live and from history.
 
 The collector subscribes to the Server object's events for the base event type and every
-event type the plant defines in its own namespace, so the plant's own fields arrive too.
+event type the plant defines in the namespaces it records, so the plant's own fields arrive too.
 The same filter reads the server's event history after an outage (HistoryRead with
 ReadEventDetails), so a recovered event is the same row as the live one would have been.
 The standard fields become columns (EventId too, which tells apart two events of one
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,11 +52,12 @@ class EventSelection:
     history: bool  # the Server object's EventNotifier allows HistoryRead of its events
 
 
-async def select_events(client: Client, namespace_index: int) -> EventSelection:
-    """The base event type and every event type the plant defines, with all their fields."""
+async def select_events(client: Client, namespaces: Collection[int]) -> EventSelection:
+    """The base event type and every event type the plant defines in ``namespaces`` (their
+    indexes), with all their fields."""
     types = [
         ua.NodeId(ua.ObjectIds.BaseEventType),
-        *await _plant_event_types(client, namespace_index),
+        *await _plant_event_types(client, namespaces),
     ]
     event_filter = await get_filter_from_event_type(
         [client.get_node(node_id) for node_id in types], where_clause_generation=False
@@ -129,13 +130,13 @@ async def _read_event_page(
     return (await client.uaclient.history_read(parameters))[0]
 
 
-async def _plant_event_types(client: Client, namespace_index: int) -> list[ua.NodeId]:
+async def _plant_event_types(client: Client, namespaces: Collection[int]) -> list[ua.NodeId]:
     found, frontier = [], [client.get_node(ua.ObjectIds.BaseEventType)]
     while frontier:
         node = frontier.pop()
         for child in await node.get_children(refs=ua.ObjectIds.HasSubtype):
             frontier.append(child)
-            if child.nodeid.NamespaceIndex == namespace_index:
+            if child.nodeid.NamespaceIndex in namespaces:
                 found.append(child.nodeid)
     return found
 

@@ -1,5 +1,7 @@
-"""Which nodes of an endpoint are recorded: browsed variables filtered by browse-path
-globs, plus explicit ``nsu=`` node ids, the way Telegraf's OPC UA input selects nodes.
+"""Which nodes of an endpoint are recorded: browsed variables (of its namespaces, by
+default all but OPC UA's own) filtered by browse-path globs, plus explicit ``nsu=`` node
+ids, the way Telegraf's OPC UA input selects nodes; each with the stage and equipment its
+``levels`` and ``assets`` give (ingest.opcua.hierarchy).
 
 Globs match the browse path joined with ``/`` (``Line1/Sintering/Furnace1/Zone1Temperature``)
 with shell rules; ``*`` also crosses ``/``, so ``Line1/Sintering/*`` is the whole stage.
@@ -7,11 +9,10 @@ with shell rules; ``*`` also crosses ``/``, so ``Line1/Sintering/*`` is the whol
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
 from asyncua import Client
 
 from ingest.opcua.discovery import TagInfo, describe_nodes, discover_tags
+from ingest.opcua.hierarchy import Hierarchy, path_matches
 from ingest.opcua.server_limits import ServerLimits
 from ingest.settings import EndpointSettings
 
@@ -19,9 +20,8 @@ __all__ = ["resolve_tags", "selected"]
 
 
 def selected(tag: TagInfo, include: list[str], exclude: list[str]) -> bool:
-    path = "/".join(tag.browse_path)
-    wanted = any(fnmatchcase(path, pattern) for pattern in include)
-    return wanted and not any(fnmatchcase(path, pattern) for pattern in exclude)
+    path = tag.browse_path
+    return path_matches(path, include) and not path_matches(path, exclude)
 
 
 async def resolve_tags(
@@ -30,12 +30,15 @@ async def resolve_tags(
     """Every tag the endpoint's settings select, browsed ones first, each once; and the
     explicit node ids the server does not know."""
     tags: list[TagInfo] = []
+    hierarchy = Hierarchy.of(endpoint)
     if endpoint.browse:
-        browsed = await discover_tags(client, endpoint.label, endpoint.namespace_uri, limits)
+        browsed = await discover_tags(
+            client, endpoint.label, endpoint.namespaces, limits, hierarchy
+        )
         tags = [tag for tag in browsed if selected(tag, endpoint.include, endpoint.exclude)]
     known = {tag.tag_key for tag in tags}
     explicit = [key for key in endpoint.nodes if key not in known]  # same nsu= form as tag keys
     if not explicit:
         return tags, []
-    described, unknown = await describe_nodes(client, endpoint.label, explicit, limits)
+    described, unknown = await describe_nodes(client, endpoint.label, explicit, limits, hierarchy)
     return tags + described, unknown

@@ -31,6 +31,7 @@ from ingest.opcua.delivery_latency import DeliveryLatency
 from ingest.opcua.discovery import TagInfo
 from ingest.opcua.events import EventSelection, event_row, select_events, subscribe_events
 from ingest.opcua.fast_publish import RawDataChanges, data_change_rows
+from ingest.opcua.namespaces import browsed_namespaces
 from ingest.opcua.quarantine import Quarantine
 from ingest.opcua.selection import resolve_tags
 from ingest.opcua.server_limits import DEFAULT_LIMITS, ServerLimits, read_server_limits
@@ -324,9 +325,10 @@ class EndpointCollector:
     ) -> EventSelection | None:
         if not self.endpoint.events:
             return None
-        namespace_index = await client.get_namespace_index(self.endpoint.namespace_uri)
+        label, uris = self.endpoint.label, self.endpoint.namespaces
+        namespaces = await browsed_namespaces(client, label, uris)
         try:
-            selection = await select_events(client, namespace_index)
+            selection = await select_events(client, set(namespaces))
             await subscribe_events(subscription, client.nodes.server, selection)
         except ua.UaStatusCodeError as exc:
             logger.warning(
