@@ -39,8 +39,8 @@ from ingest.opcua.subscriptions import RecordingSubscription, create_subscriptio
 from ingest.pipeline.buffer import RowBuffer
 from ingest.pipeline.database_gate import DatabaseGate
 from ingest.pipeline.lots import LotRecordError, parse_lot_record
-from ingest.pipeline.record_writer import RecordWriter
 from ingest.pipeline.receipts import Receipts
+from ingest.pipeline.record_writer import RecordWriter
 from ingest.pipeline.recovery import GapRecovery, RecoveryScope
 from ingest.pipeline.tag_ids import TagIds
 from ingest.settings import EndpointSettings, SubscriptionSettings
@@ -51,8 +51,8 @@ __all__ = ["CollectorState", "EndpointCollector"]
 
 logger = logging.getLogger(__name__)
 
-_EVENT_WAIT_S = 0.5  # how long the event loop of a collector waits before its housekeeping
 _FUTURE_WARNING_EVERY_S = 60.0
+_EVENT_WAIT_S = 0.5  # how long the event loop of a collector waits before its housekeeping
 
 
 class SessionEnded(ConnectionError):
@@ -86,9 +86,9 @@ class CollectorState:
     rows_backfilled: int = 0
     quarantined: set[str] = field(default_factory=set)
     last_notification: dt.datetime | None = None
-
     readings_future: int = 0  # flagged FUTURE_TIME: source timestamp ahead of receipt
     future_ahead_max_s: float = 0.0  # the most a source timestamp was ahead [s]
+
 
 class EndpointCollector:
     """Records one endpoint into the row buffer and the record writer until stopped."""
@@ -102,13 +102,13 @@ class EndpointCollector:
         records: RecordWriter,
         gate: DatabaseGate,
         tag_ids: TagIds,
-    ) -> None:
         receipts: Receipts,
+    ) -> None:
         self.endpoint = endpoint
-        self._settings = subscription
         self._receipts = receipts
         self._tolerance = dt.timedelta(seconds=endpoint.future_tolerance_s)
         self._future_logged = -math.inf  # time.monotonic() of the last warning
+        self._settings = subscription
         self._pool = pool
         self._gate = gate
         self._provisional = tag_ids
@@ -132,8 +132,8 @@ class EndpointCollector:
             records,
             gate.migrated,
             dt.timedelta(seconds=endpoint.backfill_overlap_s),
-        )
             self._tolerance,
+        )
         self._quarantine = Quarantine(endpoint.label, endpoint.quarantine_retry_s)
         self._delivery = DeliveryLatency(endpoint.label)
         self._backfill: asyncio.Task | None = None
@@ -367,11 +367,11 @@ class EndpointCollector:
         rows, handles = data_change_rows(notification, self._handle_ids, received, self._tolerance)
         if not rows:
             return
-        self._delivery.note(rows, received)
-        if self._lot_handles:
         flagged = self._receipts.note(rows, received)
         if flagged:
             self._note_future(rows, received, flagged)
+        self._delivery.note(rows, received)
+        if self._lot_handles:
             await self._record_lots(handles, rows)
         await self._hand_over(rows)
         if self._first_data is not None and not self._first_data.done():
@@ -379,8 +379,6 @@ class EndpointCollector:
             if self._first_data_of_process is None:
                 self._first_data_of_process = self.status.last_notification
 
-    def _rebrowse_due(self, since_s: float) -> bool:
-        interval = self.endpoint.rebrowse_interval_s
     def _note_future(self, rows: list[ReadingRow], received: dt.datetime, flagged: int) -> None:
         """Count readings stamped ahead of their receipt; warn at most once a minute."""
         ahead_s, tag_id = max((row[TIME], row[TAG_ID]) for row in rows if row[FLAGS])
@@ -402,6 +400,8 @@ class EndpointCollector:
             self.status.readings_future,
         )
 
+    def _rebrowse_due(self, since_s: float) -> bool:
+        interval = self.endpoint.rebrowse_interval_s
         return interval > 0 and since_s >= interval
 
     async def _hand_over(self, rows: list[ReadingRow]) -> None:
