@@ -75,7 +75,9 @@ def create_app(settings: ApiSettings, dsn: str) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Answers are in UTC; no parallel workers, which speed one query up but slow many
-        # concurrent small ones down on a machine of a few cores.
+        # concurrent small ones down on a machine of a few cores; no JIT, whose compiling
+        # (~0.5 s here) the planner starts for any query it costs high, such as a plot's
+        # per-interval scans, which then run in milliseconds (bench/plot_bad_values.py).
         pool = AsyncConnectionPool(
             dsn,
             min_size=1,
@@ -83,7 +85,8 @@ def create_app(settings: ApiSettings, dsn: str) -> FastAPI:
             open=False,
             kwargs={
                 "autocommit": True,
-                "options": f"-c statement_timeout={settings.statement_timeout_ms} -c TimeZone=UTC",
+                "options": f"-c statement_timeout={settings.statement_timeout_ms}"
+                " -c TimeZone=UTC -c jit=off",
             },
         )
         await pool.open(wait=False)

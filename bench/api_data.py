@@ -2,8 +2,8 @@
 
 Ten "fast" tags read at 1 Hz and 990 "slow" tags every 120 s, for seven days ending now,
 written in time order (as the ingest service writes them) with binary COPY built in numpy.
-One reading in 10,000 gets a Bad twin 500 µs later, stored without a value as the ingest
-service stores Bad readings. Then the 1-minute roll-up is filled up to two minutes before
+One reading in 10,000 gets a Bad twin 500 µs later, with a far-off value (a Bad reading
+keeps the value the server sent, and no summary may use it). Then the 1-minute roll-up is filled up to two minutes before
 the newest data and the 1-hour one up to its last whole hour (the watermarks a roll-up job
 running every minute would leave), and the tables are vacuumed.
 """
@@ -75,10 +75,10 @@ def _slab(start_s: int, hours: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _bad_rows(rows: np.ndarray, rng: np.random.Generator) -> list[tuple]:
-    """A rare Bad reading (no value, as the ingest stores them) 500 µs after some readings."""
+    """A rare Bad reading, with a far-off value, 500 µs after some readings."""
     chosen = rows[rng.random(len(rows)) < 1e-4]
-    return [(_PG_EPOCH + dt.timedelta(microseconds=int(r["t"]) + 500), int(r["tag"]), BAD_CODE, 0)
-            for r in chosen]  # fmt: skip
+    return [(_PG_EPOCH + dt.timedelta(microseconds=int(r["t"]) + 500), int(r["tag"]),
+             float(r["v"]) + 1e6, BAD_CODE, 0) for r in chosen]  # fmt: skip
 
 
 def load_readings(dsn: str, end: dt.datetime, seed: int = 1) -> int:
@@ -101,7 +101,7 @@ def load_readings(dsn: str, end: dt.datetime, seed: int = 1) -> int:
                             total / 1e3 / (time.monotonic() - began))  # fmt: skip
             copy.write(struct.pack(">h", -1))
         with conn.cursor().copy(
-            "COPY reading (time, tag_id, status_code, time_source) FROM STDIN"
+            "COPY reading (time, tag_id, value, status_code, time_source) FROM STDIN"
         ) as copy:
             for row in bad:
                 copy.write_row(row)

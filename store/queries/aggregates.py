@@ -180,6 +180,11 @@ async def rollup_watermark(
     return (rows[0]["complete_until"], rows[0]["updated_at"]) if rows else None
 
 
+# Above this share of intervals holding a Bad reading, one pass over the heap beats the
+# index pass plus a heap scan per such interval (measured break-even near 0.4).
+_HEAP_PASS_SHARE = 0.3
+
+
 def _plot_points(usable: str) -> str:
     return (
         f" min(time) FILTER (WHERE {usable}) AS first_time,"
@@ -199,12 +204,13 @@ async def plot_summary(
 ) -> list[dict[str, Any]]:  # fmt: skip
     """Per interval: first, last, min and max usable points (time, value), first Bad time.
 
-    Bad readings keep their value, so the status decides, and reading every row's status
-    from the heap would cost a week of 1 Hz data seconds. Instead: the window's Bad
-    readings come from the small partial index ``reading_bad``; every interval is summed
-    from the covering index (tag_id, time) INCLUDE (value) alone; and only the intervals
-    that hold a Bad reading are summed again with statuses. Statuses of the chosen points
-    come from :func:`point_statuses`.
+    Bad readings keep their value, so the status decides; but statuses live in the heap,
+    where one tag's week is spread over ten times the pages its covering index entries
+    fill (2.6x slower, bench/plot_bad_values.py). So: the window's Bad readings come from
+    the small partial index ``reading_bad``; every interval is summed from the covering
+    index (tag_id, time) INCLUDE (value) alone; and only the intervals that hold a Bad
+    reading are summed again with statuses, or all of them in one pass from the heap when
+    that is most. Statuses of the chosen points come from :func:`point_statuses`.
     """
     params = _params(window, width, tag=tag_id)
     bad = await _all(
@@ -214,6 +220,16 @@ async def plot_summary(
         " AND status_code >= 2147483648 AND time >= %(start)s AND time < %(end)s GROUP BY 1",
         params,
     )
+    if len(bad) > _HEAP_PASS_SHARE * -(-(window[1] - window[0]) // width):
+        return await _all(
+            conn,
+            "SELECT time_bucket(%(width)s, time, origin => %(origin)s) AS bucket,"
+            f"{_plot_points(USABLE)},"
+            " min(time) FILTER (WHERE status_code >= 2147483648) AS bad_time"
+            " FROM reading WHERE tag_id = %(tag)s AND time >= %(start)s AND time < %(end)s"
+            " GROUP BY 1 ORDER BY 1",
+            params,
+        )
     rows = await _all(
         conn,
         "SELECT time_bucket(%(width)s, time, origin => %(origin)s) AS bucket,"
@@ -225,13 +241,14 @@ async def plot_summary(
     if not bad:
         return rows
     bad_times = {row["bucket"]: row["bad_time"] for row in bad}
+    # One index range scan per interval with a Bad reading (each reads its rows' statuses
+    # from the heap): a plan over the whole window would read every row's.
     redone = await _all(
         conn,
-        f"SELECT b.bucket,{_plot_points(USABLE)}, NULL::timestamptz AS bad_time"
-        " FROM unnest(%(buckets)s::timestamptz[]) AS b(bucket)"
-        " JOIN reading r ON r.tag_id = %(tag)s AND r.time >= b.bucket"
-        "   AND r.time < b.bucket + %(width)s AND r.time >= %(start)s AND r.time < %(end)s"
-        " GROUP BY 1",
+        "SELECT b.bucket, s.* FROM unnest(%(buckets)s::timestamptz[]) AS b(bucket)"
+        f" CROSS JOIN LATERAL (SELECT{_plot_points(USABLE)}, NULL::timestamptz AS bad_time"
+        "   FROM reading WHERE tag_id = %(tag)s AND time >= greatest(b.bucket, %(start)s)"
+        "   AND time < least(b.bucket + %(width)s, %(end)s)) s",
         {**params, "buckets": sorted(bad_times)},
     )
     for row in redone:

@@ -44,3 +44,16 @@ def test_plot_rejects_too_many_or_too_fine_intervals(
     assert client.get("/api/v1/plot", params={**base, "intervals": 10_001}).status_code == 422
     fine = client.get("/api/v1/plot", params={**base, "intervals": 5000})
     assert fine.status_code == 422 and "1 ms" in error_of(fine)["message"]
+
+
+def test_plot_where_most_intervals_hold_a_bad_reading(
+    client: TestClient, tag_ids: dict[str, int]
+) -> None:
+    """One of two intervals holds the Bad reading: summed in one pass with statuses, the
+    Bad point is there without a value and its kept value (9999) is drawn nowhere."""
+    params = window(T0 + 40 * S, T0 + 60 * S, tag_id=tag_ids[TEMP], intervals=2)
+    points = client.get("/api/v1/plot", params=params).json()["series"][0]["points"]
+    by_time = {dt.datetime.fromisoformat(p["time"]): p for p in points}
+    assert by_time[T0 + 50 * S]["value"] is None and by_time[T0 + 50 * S]["status"] == "bad"
+    assert 9999.0 not in {p["value"] for p in points}
+    assert {p["value"] for p in points} >= {1040.0, 1059.0}  # first and max of the intervals
