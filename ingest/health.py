@@ -41,7 +41,7 @@ def health_details(
         "failed_items": status.failed_items,
         "quarantined": sorted(status.quarantined),
         "events": status.events,
-        "lots_invalid": status.lots_invalid,
+        "lots_invalid": status.lots_invalid + status.lots_invalid_recovered,
         "sessions_lost": status.sessions_lost,
         "gaps_recorded": status.gaps_recorded,
         "rows_backfilled": status.rows_backfilled,

@@ -14,6 +14,7 @@ import time
 from asyncua import Client
 
 from ingest.opcua.discovery import TagInfo, describe_nodes
+from ingest.opcua.hierarchy import Hierarchy
 from ingest.opcua.server_limits import ServerLimits
 
 __all__ = ["Quarantine"]
@@ -24,9 +25,10 @@ logger = logging.getLogger(__name__)
 class Quarantine:
     """The failed nodes of one endpoint."""
 
-    def __init__(self, endpoint: str, retry_s: float) -> None:
+    def __init__(self, endpoint: str, retry_s: float, hierarchy: Hierarchy) -> None:
         self._endpoint = endpoint
         self._retry_s = retry_s
+        self._hierarchy = hierarchy  # stage and equipment of nodes found on a retry
         self._unknown: set[str] = set()
         self._refused: dict[str, TagInfo] = {}
         self._last_try = time.monotonic()
@@ -60,7 +62,7 @@ class Quarantine:
         tags, self._refused = list(self._refused.values()), {}
         if self._unknown:
             found, unknown = await describe_nodes(
-                client, self._endpoint, sorted(self._unknown), limits
+                client, self._endpoint, sorted(self._unknown), limits, self._hierarchy
             )
             self._unknown = set(unknown)
             tags += found

@@ -31,6 +31,7 @@ from ingest.opcua.delivery_latency import DeliveryLatency
 from ingest.opcua.discovery import TagInfo
 from ingest.opcua.events import EventSelection, event_row, select_events, subscribe_events
 from ingest.opcua.fast_publish import RawDataChanges, data_change_rows
+from ingest.opcua.hierarchy import Hierarchy
 from ingest.opcua.namespaces import browsed_namespaces
 from ingest.opcua.quarantine import Quarantine
 from ingest.opcua.selection import resolve_tags
@@ -80,7 +81,8 @@ class CollectorState:
     notifications_dropped: int = 0
     failed_items: int = 0
     events: int = 0
-    lots_invalid: int = 0
+    lots_invalid: int = 0  # live lot records that could not be parsed
+    lots_invalid_recovered: int = 0  # those read back from history after a gap
     sessions_lost: int = 0
     gaps_recorded: int = 0
     rows_backfilled: int = 0
@@ -134,7 +136,9 @@ class EndpointCollector:
             dt.timedelta(seconds=endpoint.backfill_overlap_s),
             self._tolerance,
         )
-        self._quarantine = Quarantine(endpoint.label, endpoint.quarantine_retry_s)
+        self._quarantine = Quarantine(
+            endpoint.label, endpoint.quarantine_retry_s, Hierarchy.of(endpoint)
+        )
         self._delivery = DeliveryLatency(endpoint.label)
         self._backfill: asyncio.Task | None = None
         self._uses_provisional_ids = False
@@ -184,7 +188,9 @@ class EndpointCollector:
         seen = self.status.last_notification
         self._limits = await read_server_limits(client, self._default_limits())
         self._tag_ids, self._handle_ids, self._lot_handles = {}, {}, {}
-        self._quarantine = Quarantine(self.endpoint.label, self.endpoint.quarantine_retry_s)
+        self._quarantine = Quarantine(
+            self.endpoint.label, self.endpoint.quarantine_retry_s, Hierarchy.of(self.endpoint)
+        )
         tags, unknown = await resolve_tags(client, self.endpoint, self._limits)
         if not tags and not unknown:
             raise OpcUaError(f"{self.endpoint.label}: the settings select no variable")
@@ -412,6 +418,7 @@ class EndpointCollector:
             self.status.last_notification = newest
         self.status.gaps_recorded = self._recovery.gaps_recorded
         self.status.rows_backfilled = self._recovery.rows_backfilled
+        self.status.lots_invalid_recovered = self._recovery.lots_invalid
         dropped = self._subscription.dropped if self._subscription is not None else 0
         if dropped > self.status.notifications_dropped:
             logger.error(

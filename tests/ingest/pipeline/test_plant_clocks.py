@@ -52,11 +52,17 @@ async def test_future_stamps_are_flagged_and_staleness_follows_receipt(
         while await count_rows(db_dsn, "SELECT count(*) FROM tag") < 3:
             await asyncio.sleep(0.1)
         # A plant clock 3 s ahead is within the tolerance; the next value is an hour ahead.
-        await _write(
-            plant, plant.temperature, 500.0, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=3)
+        written = dt.datetime.now(dt.UTC)
+        await _write(plant, plant.temperature, 500.0, written + dt.timedelta(seconds=3))
+        await _write(plant, plant.failing, 2e-3, written)
+        received_sql = (
+            "SELECT count(*) FROM tag_receipt r JOIN tag t USING (tag_id)"
+            " WHERE t.name IN ('Zone1Temperature', 'VacuumPressure')"
+            f" AND r.received_at >= '{written.isoformat()}'"
         )
-        await _write(plant, plant.failing, 2e-3, dt.datetime.now(dt.UTC))
-        while await count_rows(db_dsn, "SELECT count(*) FROM tag_receipt") < 2:
+        while await count_rows(db_dsn, received_sql) < 2:  # both received and noted
+            await asyncio.sleep(0.1)
+        while await count_rows(db_dsn, temperature_sql.replace("%s", "500")) < 1:
             await asyncio.sleep(0.1)
         async with await psycopg.AsyncConnection.connect(db_dsn, autocommit=True) as conn:
             await conn.execute("UPDATE tag SET expected_interval_s = 60")
