@@ -40,7 +40,8 @@ class Archive:
         paths = [s.path for s in self.sim.plant.signals]
         self.history = History(paths, self.text_paths, cfg.history_window_s, cfg.step_s)
         self.history_file = self.data_dir / HISTORY_FILE
-        self.not_before_us = self._load_history() + 1  # an earlier run may be ahead of now
+        # A run on this data dir resumes after what an earlier one published and numbered.
+        self.not_before_us = max(self._load_history(), self.sim.stamper.last_us) + 1
         self._numbers = (-1, -1)
         self._save_state()  # the data dir's id and the numbers of the seed stock's lots
         self.truth: GroundTruth | None = None
@@ -65,6 +66,7 @@ class Archive:
             "seed": cfg.seed,
             "profile": cfg.profile,
             "speed": cfg.speed,
+            "catch_up_wall_s": cfg.catch_up_wall_s,
             "step_s": cfg.step_s,
             "t0_us": sim.t0_us,
             "event_source_id": sim.stamper.source_id.hex(),

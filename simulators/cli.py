@@ -27,6 +27,7 @@ _FLAGS = {  # flag dest -> SimConfig field (all optional; None means "not given"
     "port": "port",
     "seed": "seed",
     "speed": "speed",
+    "catch_up": "catch_up_wall_s",
     "profile": "profile",
     "step": "step_s",
     "data_dir": "data_dir",
@@ -63,7 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     _common(serve)
     serve.add_argument("--host", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="TCP port (default 4840)")
-    serve.add_argument("--speed", type=float, help="simulated seconds per wall second")
+    serve.add_argument(
+        "--speed",
+        type=float,
+        help="simulated seconds per wall second, until caught up with the clock",
+    )
+    serve.add_argument(
+        "--catch-up",
+        type=float,
+        metavar="WALL_S",
+        help="at --speed above 1, run this many wall seconds at --speed before source time "
+        "reaches the clock (it starts that far back), then in real time (default 3600)",
+    )
     serve.add_argument("--history-window", type=float, help="HistoryRead window [s]")
     serve.add_argument("--security", help=f"comma list of {', '.join(SECURITY_MODES)}")
     serve.add_argument(

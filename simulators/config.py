@@ -7,6 +7,7 @@ File shape (every section and key optional; unknown keys are errors)::
     port = 4840
     seed = 42
     speed = 1.0            # simulated seconds per wall second
+    catch_up_wall_s = 3600 # wall seconds at `speed` before source time reaches the clock
     profile = "domestic"   # or "tolled"
     step_s = 1.0           # model step, simulated seconds
     data_dir = "var/simulator"
@@ -30,10 +31,18 @@ File shape (every section and key optional; unknown keys are errors)::
     start_s = 60
     duration_s = 600
     magnitude = 5.0
+
+Source times are never ahead of the wall clock. At ``speed`` > 1 a live run (``serve``)
+starts ``(speed - 1) · catch_up_wall_s`` simulated seconds in the past, runs at ``speed``
+for ``catch_up_wall_s`` wall seconds until its source time reaches the clock, then in real
+time; on a data dir with saved history it resumes right after that history when that is
+later (see ``simulators.serve``). At ``speed`` <= 1 it starts at the clock. Offline runs
+(``run``) start at a fixed date and ignore ``catch_up_wall_s``.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -46,6 +55,7 @@ from simulators.profiles import PROFILES, get_profile
 __all__ = ["SECURITY_MODES", "SimConfig", "load_config"]
 
 SECURITY_MODES = ("None", "Basic256Sha256_Sign", "Basic256Sha256_SignAndEncrypt")
+_MAX_CATCH_UP_SPAN_S = 10 * 365 * 86400.0  # a live run starts at most ten years back
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,7 @@ class SimConfig:
     port: int = 4840
     seed: int = 42
     speed: float = 1.0
+    catch_up_wall_s: float = 3600.0
     profile: str = "domestic"
     step_s: float = 1.0
     data_dir: Path = Path("var/simulator")
@@ -68,12 +79,26 @@ class SimConfig:
     profile_overrides: dict[str, float] = field(default_factory=dict)
     faults: tuple[FaultSpec, ...] = ()
 
+    @property
+    def catch_up_span_s(self) -> float:
+        """How far before the wall clock a live run starts [simulated s] (0 at speed <= 1)."""
+        return max(0.0, self.speed - 1.0) * self.catch_up_wall_s
+
     def validate(self) -> SimConfig:
         """Check ranges and names; raise ``ConfigError`` saying what to fix."""
         checks = [
             (0 < self.port < 65536, f"port must be 1-65535, got {self.port}"),
             (self.speed > 0, f"speed must be > 0, got {self.speed}"),
             (self.step_s > 0, f"step_s must be > 0, got {self.step_s}"),
+            (
+                0 <= self.catch_up_wall_s < math.inf,
+                f"catch_up_wall_s must be >= 0 (wall seconds), got {self.catch_up_wall_s}",
+            ),
+            (
+                not self.catch_up_span_s > _MAX_CATCH_UP_SPAN_S,
+                f"(speed - 1) x catch_up_wall_s puts the start {self.catch_up_span_s:.3g} "
+                "simulated s back, more than ten years; lower catch_up_wall_s",
+            ),
             (self.history_window_s >= 0, "history_window_s must be >= 0"),
             (
                 self.profile in PROFILES,

@@ -1,9 +1,15 @@
 """``python -m simulators serve``: the plant published live over OPC UA.
 
-Step ``k`` of the model is due at wall time ``start + k·step_s/speed`` and carries the
-source timestamp ``t0 + k·step_s`` (``t0`` = wall clock at start), so at speed 1 source
-time is the wall clock and at higher speeds it runs ahead. When the loop falls behind it
-steps the model several times and publishes every step with its own timestamp, in order.
+Step ``k`` carries the source timestamp ``t0 + k·step_s`` and is due at the later of
+``start + k·step_s/speed`` (the speed schedule) and the wall clock reaching that source
+time, so no source time is ever ahead of the clock. ``t0`` is ``cfg.catch_up_span_s``
+before the clock at start (0 at speed <= 1): at speed N the run goes N times real time
+for ``catch_up_wall_s`` wall seconds, then in real time. On a data dir with saved history
+``t0`` is right after it if that is later (a restart resumes; an older history leaves an
+honest gap: the simulator was down). History ahead of the clock (the clock was set back,
+or an older version stamped the future) is waited for up to ``MAX_AHEAD_WAIT_S``, and
+refused beyond: history times only rise. When the loop falls behind it steps the model
+several times and publishes every step with its own timestamp, in order.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import time
 
 from simulators.archive import Archive
 from simulators.config import SimConfig
+from simulators.errors import StateFileError
 from simulators.opcua.events import SERVER_SOURCE
 from simulators.opcua.publisher import Publisher
 from simulators.opcua.server import SimulatorServer
@@ -29,7 +36,8 @@ _log = logging.getLogger(__name__)
 MAX_WRITES_PER_ITERATION = 50_000  # keeps the loop answering SIGTERM when far behind
 SAVE_EVERY_WALL_S = 30.0
 STATS_EVERY_WALL_S = 10.0
-MAX_START_LAG_S = 30.0  # a longer gap between t0 and the loop start is caught up no further
+MAX_START_LAG_S = 30.0  # a longer bind time before the loop starts is caught up no further
+MAX_AHEAD_WAIT_S = 60.0  # saved history further ahead of the clock is refused, not waited for
 SERVER_STOP_TIMEOUT_S = 5.0
 
 
@@ -63,11 +71,16 @@ class LiveRun:
         self.archive = Archive(cfg, time.time_ns() // 1000)
         self.sim, self.history = self.archive.sim, self.archive.history
         self.server = SimulatorServer(cfg, self.sim.plant, self.history, self.archive.text_paths)
-        self._down_until = 0.0
+        self._up_at_us = 0  # source time at which a server stopped by a restart fault restarts
+        self._began_s = time.time()  # wall clock when step 0 got its source time
+        self._real_time = cfg.catch_up_span_s == 0  # the wall clock, not speed, sets the pace
         self._max_catch_up = max(1, MAX_WRITES_PER_ITERATION // len(self.sim.plant.signals))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set; then save history and ground truth."""
+        await self._wait_for_saved_history(stop)
+        if stop.is_set():
+            return
         await self.server.start(self._publish_current)
         _log.info(
             "serving %s (%d numeric tags, speed %g)",
@@ -87,6 +100,25 @@ class LiveRun:
             self.archive.close()
             await self._stop_server()
 
+    async def _wait_for_saved_history(self, stop: asyncio.Event) -> None:
+        """Let the wall clock pass the saved history's newest time (or refuse if far off)."""
+        ahead_s = self.archive.not_before_us / 1e6 - time.time()
+        if ahead_s <= 0:
+            return
+        newest = datetime_from_us(self.archive.not_before_us - 1).isoformat()
+        if ahead_s > MAX_AHEAD_WAIT_S:
+            raise StateFileError(
+                f"{self.archive.data_dir} holds history up to {newest}, {ahead_s:.0f} s ahead of "
+                "the clock (set back, or saved by a simulator that stamped the future); start "
+                "after that time or with another --data-dir"
+            )
+        _log.warning("saved history runs until %s, %.1f s ahead of the clock: waiting for "
+                     "the clock to pass it before publishing", newest, ahead_s)  # fmt: skip
+        while ahead_s > 0 and not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), ahead_s)
+            ahead_s = self.archive.not_before_us / 1e6 - time.time()
+
     async def _stop_server(self) -> None:
         try:
             await asyncio.wait_for(self.server.stop(), SERVER_STOP_TIMEOUT_S)
@@ -98,21 +130,22 @@ class LiveRun:
 
     async def _loop(self, stop: asyncio.Event) -> None:
         last_save = last_stats = time.monotonic()
-        # Step k is due when the wall clock reaches t0 + k·step/speed, counted from t0 (the
-        # clock when the server started publishing), not from now: the time the server
-        # took to bind would otherwise lag every source timestamp behind the wall clock.
-        start = last_save - min(max(0.0, time.time() - self.sim.t0_us / 1e6), MAX_START_LAG_S)
-        steps_per_wall_s = self.cfg.speed / self.cfg.step_s
+        # The speed schedule counts from the moment step 0 got its time (when the server
+        # started publishing), not from now: the time the server took to bind would
+        # otherwise lag every source timestamp behind the wall clock at speed 1.
+        start = last_save - min(max(0.0, time.time() - self._began_s), MAX_START_LAG_S)
         while not stop.is_set():
-            delay = start + (self.sim.k + 1) / steps_per_wall_s - time.monotonic()
+            delay = self._wait_s(start)
             if delay > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), delay)
                     return
             else:  # behind: still let clients' requests and publish responses through
                 await asyncio.sleep(0)
-            due = int((time.monotonic() - start) * steps_per_wall_s) - self.sim.k
-            await self._steps(max(1, min(self._max_catch_up, due)))
+            due = self._due(start)
+            if due < 1:  # woken a hair early: a step is never stamped ahead of the clock
+                continue
+            await self._steps(min(self._max_catch_up, due))
             now = time.monotonic()
             if now - last_save > SAVE_EVERY_WALL_S:
                 last_save = now
@@ -120,6 +153,22 @@ class LiveRun:
             if now - last_stats > STATS_EVERY_WALL_S:
                 self._log_stats(now - last_stats, due)
                 last_stats = now
+
+    def _wait_s(self, start: float) -> float:
+        """Wall seconds until the next step is due on both the speed schedule and the clock."""
+        k = self.sim.k + 1
+        by_speed = start + k * self.cfg.step_s / self.cfg.speed - time.monotonic()
+        by_clock = (self.sim.t0_us + k * self.sim.step_us) / 1e6 - time.time()
+        if by_clock > by_speed and not self._real_time:
+            self._real_time = True
+            _log.info("caught up with the wall clock at step %d; real time from now", k - 1)
+        return max(by_speed, by_clock)
+
+    def _due(self, start: float) -> int:
+        """Steps due now: as many as both the speed schedule and the wall clock allow."""
+        by_speed = int((time.monotonic() - start) * self.cfg.speed / self.cfg.step_s)
+        by_clock = (time.time_ns() // 1000 - self.sim.t0_us) // self.sim.step_us
+        return min(by_speed, by_clock) - self.sim.k
 
     def _log_stats(self, wall_s: float, due: int) -> None:
         pub = self.server.publisher
@@ -150,15 +199,30 @@ class LiveRun:
 
         Each variable gets the last value history has for it (same time, value, status),
         so a restart publishes nothing history lacks; at this process's first start step 0
-        (stamped now) follows, and is kept in history like every other step.
+        follows, and is kept in history like every other step. In step 0 a lot variable no
+        lot has reached yet reads "" at step 0's time: left waiting with no time at all, it
+        would be stamped by a client's clock, which this run's source time is behind.
         """
         await self._republish_latest(pub)
         if self.archive.truth is None:
-            self.sim.rebase(max(time.time_ns() // 1000, self.archive.not_before_us))
+            self._rebase()
             self.archive.open_truth()
             out = self.sim.initial_output()
+            lots = self.history.latest_texts()
+            out.texts += [(p, "", out.t_us) for p in self.sim.lot_paths if p not in lots]
             self.archive.record(out)
             await self._publish_values(pub, out)
+
+    def _rebase(self) -> None:
+        """Step 0's time: ``catch_up_span_s`` before the clock, or right after the saved
+        history if that is later (never after the clock: ``_wait_for_saved_history``)."""
+        now_us = time.time_ns() // 1000
+        self._began_s = now_us / 1e6
+        earliest_us = now_us - round(self.cfg.catch_up_span_s * 1e6)
+        self.sim.rebase(max(earliest_us, self.archive.not_before_us))
+        after = " (right after the saved history)" if self.sim.t0_us > earliest_us else ""
+        _log.info("step 0 at %s, %.0f s before the clock%s", datetime_from_us(self.sim.t0_us),
+                  (now_us - self.sim.t0_us) / 1e6, after)  # fmt: skip
 
     async def _republish_latest(self, pub: Publisher) -> None:
         latest = self.history.latest()
@@ -188,10 +252,12 @@ class LiveRun:
         _log.warning("fault: server restart, down for %g simulated s", duration_s)
         await self.archive.save()
         await self.server.stop()
-        self._down_until = time.monotonic() + duration_s / self.cfg.speed
+        # Down until source time has moved on by duration_s: at the pace of the moment,
+        # speed while catching up, real time after.
+        self._up_at_us = self.sim.t_us + round(duration_s * 1e6)
 
     async def _restart_if_due(self) -> None:
-        if self.server.running or time.monotonic() < self._down_until:
+        if self.server.running or self.sim.t_us < self._up_at_us:
             return
         await self.server.start(self._publish_current)
         t_us = self.sim.t_us

@@ -23,6 +23,8 @@ def _run(*args: str) -> subprocess.CompletedProcess:
         (["serve", "--fault", "drift:NoSuchTag:0:1"], "no numeric tag matches"),
         (["serve", "--user", "nopassword"], "expected NAME:PASSWORD"),
         (["serve", "--security", "Basic128"], "security must be"),
+        (["serve", "--catch-up", "-1"], "catch_up_wall_s must be >= 0"),
+        (["serve", "--speed", "1e9", "--catch-up", "1e9"], "more than ten years"),
         (["run", "--config", "/nonexistent.toml"], "cannot read config"),
     ],
 )
