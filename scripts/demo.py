@@ -34,6 +34,10 @@ NAMESPACE = "urn:magnetline:simulator"
 # Each child runs in a session of its own (runtime.processes), so no signal sent to the demo
 # reaches it: the demo must stop them itself, whatever signal stops the demo.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+# The simulator never stamps the future: at --speed N it starts (N - 1) x its catch-up (wall
+# seconds) back, runs at N until it reaches the clock, then in real time. An hour, but never
+# more than 28 days back: what the API reads in one request (31 days) and keeps raw (30).
+CATCH_UP_S, MAX_BACK_S = 3600.0, 28 * 86400.0
 
 
 class StopRequested(Exception):
@@ -102,9 +106,9 @@ def stage_coverage(api: str, key: str) -> dict[str, tuple[int, dict]] | None:
     tags = get_json(f"{api}/tags?limit=10000", key)
     if not tags:
         return None
-    # At --speed above 1 simulated time runs ahead of the clock: look a few weeks ahead.
-    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 86400))
-    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 29 * 86400))
+    # The line's data lies in the past, at most MAX_BACK_S back (an hour's margin).
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - MAX_BACK_S - 3600))
+    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 60))
     coverage = {}
     for stage in STAGES:
         in_stage = [t for t in tags if t["stage"] == stage and t["unit"]]
@@ -155,6 +159,7 @@ def main() -> int:
         simulator = processes.start(
             "simulator", "simulators", "serve", "--host", "127.0.0.1", "--port", str(opc_port),
             "--seed", str(args.seed), "--speed", str(args.speed), "--profile", args.profile,
+            "--catch-up", f"{min(CATCH_UP_S, MAX_BACK_S / max(args.speed - 1, 1)):g}",
         )  # fmt: skip
         simulator.wait_until("the OPC UA server", lambda: port_open(opc_port), 60)
         processes.start(

@@ -41,12 +41,17 @@ def recorded_line(
     timeout_s: float = 90, seed: int = 7,
 ) -> Iterator[Recording]:  # fmt: skip
     """Serve the simulator and record it until ``until()`` holds, then stop the recorder
-    (it flushes) and the simulator (it saves its history); yields the recording."""
+    (it flushes) and the simulator (it saves its history); yields the recording.
+
+    ``--catch-up`` covers the start wait and ``timeout_s``: the simulator starts that many
+    wall seconds at ``speed`` back (days at 3600, inside the recorder's raw retention) and
+    runs at ``speed`` throughout, never reaching the wall clock."""
     port = free_port()
     url = f"opc.tcp://127.0.0.1:{port}/"
     data_dir = tmp_path / "sim"
     simulator = Process(tmp_path / "simulator.log", "simulators", "serve", "--port", str(port),
                         "--seed", str(seed), "--speed", str(speed), "--step", str(step_s),
+                        "--catch-up", str(timeout_s + 60),
                         "--data-dir", str(data_dir), "--history-window", str(_HISTORY_S),
                         dsn=dsn)  # fmt: skip
     processes = [simulator]

@@ -32,6 +32,9 @@ BAD_SENSOR_FAILURE = 0x808C0000
 # simulated day, time enough for magnetized lots and so for a calibrated forecast, in about
 # 25 s. The faults start after the recorder has connected, 12 simulated hours in.
 SPEED, STEP_S = 3600, 60
+# Longer than the test runs: the simulator starts (SPEED - 1) x CATCH_UP_S back (12.5 days)
+# and goes at SPEED throughout, its source time never reaching the wall clock.
+CATCH_UP_S = 300
 FAULT_START_S, FAULT_S = 12 * 3600, 4 * 3600
 SCHEDULED_FORECAST = {"INTERVAL_S": "2", "MIN_DAYS": "0.5", "SAMPLES": "200"}
 
@@ -56,6 +59,8 @@ def line(tmp_path: Path, db_dsn: str, monkeypatch) -> Iterator[dict[str, Any]]:
         str(SPEED),
         "--step",
         str(STEP_S),
+        "--catch-up",
+        str(CATCH_UP_S),
         "--data-dir",
         str(tmp_path / "sim"),
         "--fault",
@@ -245,7 +250,8 @@ def _faults_recorded(dsn: str) -> bool:
 
 def _readings_via_api(api: str, key: str, tag_id: int) -> dict[str, Any] | None:
     now = time.time()
-    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 86400))
-    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 30 * 86400))
+    back_s = (SPEED - 1) * CATCH_UP_S + 86400  # where the simulator started, and a day
+    start = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - back_s))
+    end = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 86400))
     body = get_json(f"{api}/tags/{tag_id}/readings?start={start}&end={end}", key)
     return body if body["readings"] else None
