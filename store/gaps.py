@@ -35,10 +35,14 @@ class Gap(NamedTuple):
 
 
 async def last_stored_time(conn: psycopg.AsyncConnection, tag_ids: list[int]) -> dt.datetime | None:
-    """The newest reading time of any of ``tag_ids`` (one index probe per tag)."""
+    """The newest reading time of any of ``tag_ids`` (one index probe per tag), on the
+    plant's clock: a tag whose newest reading was stamped with the recorder's receive time
+    (a variable the server sends without timestamps) or flagged as ahead of its receipt is
+    left out, unless every tag's is; mixing clocks would misplace the gap after it."""
     cur = await conn.execute(
-        "SELECT max(newest) FROM unnest(%s::int[]) AS t(id), LATERAL ("
-        " SELECT time AS newest FROM reading WHERE tag_id = t.id ORDER BY time DESC LIMIT 1) n",
+        "SELECT coalesce(max(newest) FILTER (WHERE time_source <> 2 AND flags = 0), max(newest))"
+        " FROM unnest(%s::int[]) AS t(id), LATERAL (SELECT time AS newest, time_source, flags"
+        "  FROM reading WHERE tag_id = t.id ORDER BY time DESC LIMIT 1) n",
         (tag_ids,),
     )
     row = await cur.fetchone()

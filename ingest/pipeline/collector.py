@@ -45,7 +45,7 @@ from ingest.pipeline.record_writer import RecordWriter
 from ingest.pipeline.recovery import GapRecovery, RecoveryScope
 from ingest.pipeline.tag_ids import TagIds
 from ingest.settings import EndpointSettings, SubscriptionSettings
-from store.readings import FLAGS, TAG_ID, TIME, VALUE_TEXT, ReadingRow
+from store.readings import FLAGS, TAG_ID, TIME, TIME_SOURCE, VALUE_TEXT, ReadingRow, TimeSource
 from store.tags import register_tags
 
 __all__ = ["CollectorState", "EndpointCollector"]
@@ -53,6 +53,7 @@ __all__ = ["CollectorState", "EndpointCollector"]
 logger = logging.getLogger(__name__)
 
 _FUTURE_WARNING_EVERY_S = 60.0
+_RECEIVED = int(TimeSource.RECEIVED)
 _EVENT_WAIT_S = 0.5  # how long the event loop of a collector waits before its housekeeping
 
 
@@ -413,8 +414,10 @@ class EndpointCollector:
     async def _hand_over(self, rows: list[ReadingRow]) -> None:
         await self._buffer.put_many(rows)
         self.status.notifications += len(rows)
-        newest = max(row[TIME] for row in rows)
-        if self.status.last_notification is None or newest > self.status.last_notification:
+        newest = _newest_plant_time(rows, self.status.last_notification is None)
+        if newest is not None and (
+            self.status.last_notification is None or newest > self.status.last_notification
+        ):
             self.status.last_notification = newest
         self.status.gaps_recorded = self._recovery.gaps_recorded
         self.status.rows_backfilled = self._recovery.rows_backfilled
@@ -446,3 +449,13 @@ class EndpointCollector:
             logger.warning("%s: lot record not stored: %s", self.endpoint.label, exc)
             return
         await self._records.put_lot(record, self.endpoint.label)
+
+
+def _newest_plant_time(rows: list[ReadingRow], first: bool) -> dt.datetime | None:
+    """The newest time of ``rows`` on the plant's clock, which gap bounds are measured on:
+    rows stamped with our receive time or flagged ahead of it do not count, except when
+    nothing better was ever seen (``first``; a server that sends no timestamps at all)."""
+    times = [row[TIME] for row in rows if row[TIME_SOURCE] != _RECEIVED and not row[FLAGS]]
+    if times:
+        return max(times)
+    return max(row[TIME] for row in rows) if first else None
