@@ -4,7 +4,8 @@
 
     SimulatorError
     ├── ConfigError      bad command line or config file (reported in one line, exit 2)
-    └── StateFileError   the data dir's state file cannot be read (one line, exit 2)
+    └── StateFileError   the data dir cannot be continued: its state file cannot be read, or
+                         its saved history lies ahead of the clock (one line, exit 2)
 """
 
 from __future__ import annotations
@@ -21,4 +22,5 @@ class ConfigError(SimulatorError):
 
 
 class StateFileError(SimulatorError):
-    """The data dir's ``state.json`` exists but is not readable; the message says what to do."""
+    """The data dir cannot be continued (``state.json`` unreadable, or history saved ahead of
+    the clock); the message says what to do."""
