@@ -3,9 +3,10 @@
 Ten "fast" tags read at 1 Hz and 990 "slow" tags every 120 s, for seven days ending now,
 written in time order (as the ingest service writes them) with binary COPY built in numpy.
 One reading in 10,000 gets a Bad twin 500 µs later, with a far-off value (a Bad reading
-keeps the value the server sent, and no summary may use it). Then the 1-minute roll-up is filled up to two minutes before
-the newest data and the 1-hour one up to its last whole hour (the watermarks a roll-up job
-running every minute would leave), and the tables are vacuumed.
+keeps the value the server sent, and no summary may use it). Then the 1-minute roll-up is
+filled up to two minutes before the newest data and the 1-hour one up to its last whole
+hour (the watermarks a roll-up job running every minute would leave), and the tables are
+vacuumed.
 """
 
 from __future__ import annotations
