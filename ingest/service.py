@@ -69,7 +69,7 @@ async def run_service(
     )
     pool = AsyncConnectionPool(dsn, min_size=1, max_size=4, open=False, kwargs={"autocommit": True})
     records = RecordWriter(pool, records_spool, gate.migrated)
-    receipts = Receipts(pool)
+    receipts = Receipts(pool, tag_ids)
     collectors = [
         EndpointCollector(
             endpoint, settings.subscription, pool, buffer, records, gate, tag_ids, receipts

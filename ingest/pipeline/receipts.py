@@ -19,6 +19,7 @@ import logging
 import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
+from ingest.pipeline.tag_ids import TagIds
 from store.readings import FLAGS, TAG_ID, ReadingRow
 from store.receipts import write_receipts
 
@@ -32,8 +33,9 @@ _CONNECTION_WAIT_S = 2.0
 class Receipts:
     """The newest trusted receive time per tag, not yet written."""
 
-    def __init__(self, pool: AsyncConnectionPool, interval_s: float = 1.0) -> None:
+    def __init__(self, pool: AsyncConnectionPool, tag_ids: TagIds, interval_s: float = 1.0) -> None:
         self._pool = pool
+        self._tag_ids = tag_ids  # provisional ids given while the database was away
         self._interval_s = interval_s
         self._pending: dict[int, dt.datetime] = {}
         self.written = 0  # receipts written, for tests and health
@@ -55,10 +57,16 @@ class Receipts:
     async def flush(self) -> bool:
         """Write the pending receipts; False (they stay pending) when the database is away.
 
-        Tags known only by a provisional id (the database was away when they were found)
-        are dropped: their next reading, under the id the database gave, is noted again."""
+        A tag known only by a provisional id (found while the database was away) is written
+        under the id the database gave it once registered; until then it stays pending."""
         pending, self._pending = self._pending, {}
-        receipts = {tag_id: time for tag_id, time in pending.items() if tag_id > 0}
+        receipts: dict[int, dt.datetime] = {}
+        for tag_id, time in pending.items():
+            database_id = self._tag_ids.database_id(tag_id)
+            if database_id > 0:
+                receipts[database_id] = max(time, receipts.get(database_id, time))
+            else:
+                self._pending[tag_id] = time
         if not receipts:
             return True
         try:

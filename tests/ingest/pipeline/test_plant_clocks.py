@@ -6,12 +6,18 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from pathlib import Path
 
 import psycopg
 from asyncua import ua
+from psycopg_pool import AsyncConnectionPool
 
+from ingest.pipeline.receipts import Receipts
+from ingest.pipeline.tag_ids import TagIds
 from ingest.service import run_service
 from store import queries
+from store.readings import reading_row
+from store.tags import TagRow
 from tests.ingest.tiny_plant import NAMESPACE, TinyPlant, count_rows, settings_for
 
 _AHEAD = dt.timedelta(hours=1)
@@ -105,3 +111,28 @@ async def test_future_stamps_are_flagged_and_staleness_follows_receipt(
         await conn.execute("UPDATE tag SET expected_interval_s = 0.2")
     await asyncio.sleep(0.7)
     assert (await _latest(db_dsn))["VacuumPressure"]["stale"] is True
+
+
+async def test_a_receipt_under_a_provisional_id_waits_for_the_database_id(
+    db_dsn: str, tmp_path: Path
+) -> None:
+    """A tag found while the database was away is received under a provisional id: its
+    receipt is kept, and written under the id the database gives it once registered."""
+    tag_ids = TagIds(tmp_path, spool_empty=True)
+    row = TagRow("nsu=urn:x;s=T", "e", "urn:x", "s=T", "T", None, None, "T", None, None,
+                 None, None, "Double", None)  # fmt: skip
+    provisional = tag_ids.provisional([row])["nsu=urn:x;s=T"]
+    received = dt.datetime.now(dt.UTC)
+    receipts_sql = "SELECT count(*) FROM tag_receipt"
+    async with AsyncConnectionPool(db_dsn, open=False, kwargs={"autocommit": True}) as pool:
+        receipts = Receipts(pool, tag_ids)
+        receipts.note([reading_row(received, provisional, 1.0, None, 0, None, 0)], received)
+        assert await receipts.flush() and await count_rows(db_dsn, receipts_sql) == 0
+        async with pool.connection() as conn:
+            await tag_ids.resolve(conn)
+        assert await receipts.flush()
+    async with await psycopg.AsyncConnection.connect(db_dsn) as conn:
+        stored = await (
+            await conn.execute("SELECT tag_id, received_at FROM tag_receipt")
+        ).fetchall()
+    assert stored == [(tag_ids.database_id(provisional), received)]
