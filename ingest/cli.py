@@ -1,10 +1,12 @@
 """``python -m ingest``: record OPC UA servers into the historian (``run``), list what a
-configuration would record (``check``), or trust a server certificate it refused (``trust``)."""
+configuration would record (``check``), trust a server certificate it refused (``trust``),
+or write what was recorded as the twin's recorded line (``export-line``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 from pathlib import Path
 
 from ingest.errors import IngestError
@@ -47,7 +49,31 @@ def _parser() -> argparse.ArgumentParser:
     trust.add_argument("--pki-dir", type=Path, help="default: $MAGNETLINE_STATE_DIR/pki")
     trust.set_defaults(handler=_trust)
 
+    export = commands.add_parser(
+        "export-line", help="write what an endpoint recorded as a recorded line (twin's format)"
+    )
+    _add_window_options(export)
+    export.add_argument("--out", type=Path, required=True, help="folder to write")
+    export.set_defaults(handler=_export_line)
+
     return parser
+
+
+def _add_window_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--start", type=_zoned_time, help="ISO time with zone; default: first")
+    parser.add_argument("--end", type=_zoned_time, help="ISO time with zone; default: last")
+    parser.add_argument("--endpoint", help="the tag.endpoint label; needed when several")
+    parser.add_argument("--dsn", help="database; default MAGNETLINE_DSN, else the embedded one")
+
+
+def _zoned_time(text: str) -> dt.datetime:
+    try:
+        time = dt.datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time") from exc
+    if time.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} has no zone; add Z or +05:30")
+    return time
 
 
 def _add_source_options(parser: argparse.ArgumentParser) -> None:
@@ -106,4 +132,19 @@ def _trust(args: argparse.Namespace) -> int:
     if not args.thumbprint:
         raise ConfigError("trust: give a thumbprint, or --list")
     print(f"trusted: {pki.trust(args.thumbprint)}")
+    return 0
+
+
+def _export_line(args: argparse.Namespace) -> int:
+    from ingest.recorded_line import historian_line
+    from store.cluster import resolve_dsn
+    from twin.recorded_line import write_recorded_line
+
+    line = historian_line(args.dsn or resolve_dsn(), args.start, args.end, args.endpoint)
+    folder = write_recorded_line(line, args.out)
+    print(
+        f"{folder}: {line.readings.height} readings, {line.states.height} state changes,"
+        f" {line.lots.height} lots, {line.events.height} events"
+        f" from {line.start.isoformat()} to {line.end.isoformat()} ({line.source})"
+    )
     return 0

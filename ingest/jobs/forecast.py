@@ -1,8 +1,8 @@
 """The scheduled forecast: the twin calibrated on the recorded line, its forecast, stored.
 
-Every ``forecast.interval_s`` the job reads the last ``window_days`` the historian holds
-(:func:`twin.calibration.load_database`), calibrates the twin to them and stores, in one
-transaction with origin ``schedule``:
+Every ``forecast.interval_s`` the job reads the last ``window_days`` the historian holds as
+the twin's recorded line (:func:`ingest.recorded_line.historian_line`), calibrates the twin
+to it and stores, in one transaction with origin ``schedule``:
 
 - scenario ``calibrated-line``: the line's good magnets per day, Br, Hcj and grade share
   over ``horizon_days`` (:func:`twin.calibration.forecast`);
@@ -27,7 +27,9 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from ingest.recorded_line import historian_line, historian_span
 from ingest.settings import ForecastSettings, IngestSettings
+from store.errors import LineExportError
 from store.predictions import PredictionRow, insert_predictions
 from twin import MODEL_VERSION, Scenario, route_parameter_set, simulate
 from twin.calibration import (
@@ -37,9 +39,8 @@ from twin.calibration import (
     LineData,
     calibrate,
     forecast,
-    load_database,
-    recorded_span,
 )
+from twin.calibration.data import line_data
 
 __all__ = [
     "PLAN_ROUTES",
@@ -104,9 +105,7 @@ async def forecast_once(
     the run was skipped or failed: logged and counted)."""
     try:
         rows = await asyncio.to_thread(_forecast_and_store, dsn, job, endpoint)
-    except CalibrationDataError as exc:
-        if isinstance(exc.__cause__, psycopg.Error):  # the database, not the data
-            return _failed(counters, exc)
+    except (CalibrationDataError, LineExportError) as exc:  # too little data: not a failure
         counters.skipped += 1
         logger.info("scheduled forecast skipped: %s", exc)
         return 0
@@ -135,14 +134,14 @@ def _forecast_and_store(dsn: str, job: ForecastSettings, endpoint: str | None) -
 def _recent_data(dsn: str, job: ForecastSettings, endpoint: str | None) -> LineData:
     """The last ``window_days`` recorded; counted back from the newest reading, not from
     now, because a line's clock (a fast simulator's, a backfill's) need not be ours."""
-    first, last = recorded_span(dsn, endpoint)
+    first, last = historian_span(dsn, endpoint)
     start = max(first, last - dt.timedelta(days=job.window_days))
     recorded_days = (last - start) / dt.timedelta(days=1)
     if recorded_days < job.min_days:
         raise CalibrationDataError(
             f"{recorded_days:.3f} days recorded; the forecast waits for min_days = {job.min_days}"
         )
-    return load_database(dsn, start, None, endpoint)
+    return line_data(historian_line(dsn, start, None, endpoint))
 
 
 def forecast_rows(

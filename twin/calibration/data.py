@@ -23,24 +23,13 @@ from pathlib import Path
 import polars as pl
 
 from twin.errors import TwinError
+from twin.recorded_line import SCHEMAS, RecordedLine
 
-__all__ = ["CalibrationDataError", "LineData", "load_run_folder"]
+__all__ = ["CalibrationDataError", "LineData", "line_data", "load_run_folder"]
 
 _TIME = pl.Datetime("us", "UTC")
 _UNCERTAIN = 0x40000000  # OPC UA status codes from here up are Uncertain or Bad
-_LOT_SCHEMA = {
-    "lot_id": pl.Utf8,
-    "kind": pl.Utf8,
-    "stage": pl.Utf8,
-    "equipment": pl.Utf8,
-    "parents": pl.List(pl.Utf8),
-    "start": _TIME,
-    "end": _TIME,
-    "mass_in_kg": pl.Float64,
-    "mass_out_kg": pl.Float64,
-    "parts": pl.Int64,
-    "properties": pl.Utf8,
-}
+_LOT_SCHEMA = SCHEMAS["lots"]  # lots are the recorded line's, column for column
 
 
 class CalibrationDataError(TwinError):
@@ -137,6 +126,22 @@ def load_run_folder(folder: str | Path) -> LineData:
     t0 = _utc(run["t0_us"] / 1e6)
     end = t0 + timedelta(days=float(run["days"]))
     return LineData(signals, texts, lots, t0, end, f"run folder {folder}")
+
+
+def line_data(recorded: RecordedLine) -> LineData:
+    """The calibration frames of a recorded line, its tags named by their dotted path."""
+    good = pl.col("status") < _UNCERTAIN
+    dotted = pl.col("path").str.replace_all("/", ".", literal=True).alias("tag")
+    signals = recorded.readings.select(
+        "time",
+        dotted,
+        pl.when(good).then(pl.col("value").fill_nan(None)).alias("value"),
+        pl.col("status").cast(pl.Int64),
+    ).sort("time", "tag")
+    texts = recorded.states.select("time", dotted, "value").sort("time", "tag")
+    lots = recorded.lots.select(list(_LOT_SCHEMA))
+    data = LineData(signals, texts, lots, recorded.start, recorded.end, recorded.source)
+    return data.window(recorded.start, recorded.end)
 
 
 def _utc(seconds: float) -> datetime:

@@ -1,5 +1,6 @@
-"""load_database against a real recording: the simulator over OPC UA, the ingest service,
-TimescaleDB; what it reads must be what the simulator published."""
+"""The historian's recorded line against a real recording: the simulator over OPC UA, the
+ingest service, TimescaleDB; what the twin reads of it must be what the simulator published,
+whether exported to a folder (`python -m ingest export-line`) or handed over in memory."""
 
 from __future__ import annotations
 
@@ -12,9 +13,13 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from ingest.cli import main as ingest_main
+from ingest.recorded_line import historian_line
+from store.errors import DatabaseSetupError, LineExportError
 from tests.recorded_line import Recording, count, published_history, recorded_line
-from twin.calibration import CalibrationDataError, LineData, load_database
-from twin.calibration.data import lots_frame
+from twin.calibration import LineData
+from twin.calibration.data import line_data, lots_frame
+from twin.recorded_line import read_recorded_line
 
 _GOOD_BELOW = 0x40000000
 _TIME = pl.Datetime("us", "UTC")
@@ -31,9 +36,27 @@ def recording(tmp_path_factory, module_db_dsn: str) -> Iterator[Recording]:
         yield rec
 
 
+def load_database(dsn: str, start=None, end=None, endpoint=None) -> LineData:
+    """What the twin makes of the historian's recorded line."""
+    return line_data(historian_line(dsn, start, end, endpoint))
+
+
 @pytest.fixture(scope="module")
 def loaded(recording: Recording) -> LineData:
     return load_database(recording.dsn)
+
+
+def test_export_line_writes_what_the_twin_reads(loaded, recording, tmp_path, capsys) -> None:
+    """The folder `export-line` writes reads back as the same line, units and all."""
+    assert ingest_main(["export-line", "--dsn", recording.dsn, "--out", str(tmp_path)]) == 0
+    assert "lots" in capsys.readouterr().out
+    recorded = read_recorded_line(tmp_path)
+    from_folder = line_data(recorded)
+    for name in ("signals", "texts", "lots"):
+        assert_frame_equal(getattr(from_folder, name), getattr(loaded, name))
+    units = dict(recorded.readings.select("path", "unit").unique().iter_rows())
+    assert units["Line1/Sintering/Furnace1/Zone1Temperature"] == "°C"
+    assert recorded.events.height > 0 and recorded.source.startswith("historian ")
 
 
 def _published_signals(history_file: Path) -> pl.DataFrame:
@@ -136,17 +159,17 @@ def test_a_window_keeps_its_readings_and_the_states_in_force(loaded, recording) 
 
 def test_an_empty_database_is_a_clear_error(db_dsn: str) -> None:
     """A historian that recorded nothing says so."""
-    with pytest.raises(CalibrationDataError, match="no tags"):
+    with pytest.raises(LineExportError, match="no tags"):
         load_database(db_dsn)
 
 
 def test_an_unknown_endpoint_names_the_known_ones(loaded, recording) -> None:
     """Asking for an endpoint the historian never recorded lists those it did."""
-    with pytest.raises(CalibrationDataError, match=r"opc\.tcp://127\.0\.0\.1"):
+    with pytest.raises(LineExportError, match=r"opc\.tcp://127\.0\.0\.1"):
         load_database(recording.dsn, endpoint="line-9")
 
 
-def test_an_unreachable_database_is_a_calibration_data_error(tmp_path) -> None:
-    """A database that cannot be reached is a CalibrationDataError, not a driver error."""
-    with pytest.raises(CalibrationDataError, match="cannot read"):
+def test_an_unreachable_database_is_a_clear_error(tmp_path) -> None:
+    """A database that cannot be reached is the store's own error, not a driver error."""
+    with pytest.raises(DatabaseSetupError, match="cannot read"):
         load_database(f"postgresql:///nothing?host={tmp_path}&port=1")
