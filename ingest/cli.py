@@ -1,6 +1,7 @@
 """``python -m ingest``: record OPC UA servers into the historian (``run``), list what a
 configuration would record (``check``), trust a server certificate it refused (``trust``),
-or write what was recorded as the twin's recorded line (``export-line``)."""
+write what was recorded as the twin's recorded line (``export-line``), or calibrate the
+twin to it (``calibrate``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,11 @@ __all__ = ["main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.handler is not _calibrate:  # calibrate parses its own options
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.options = rest
     return run_command(args, _checked, (IngestError, StoreError, AsyncuaVersionError))
 
 
@@ -55,6 +60,15 @@ def _parser() -> argparse.ArgumentParser:
     _add_window_options(export)
     export.add_argument("--out", type=Path, required=True, help="folder to write")
     export.set_defaults(handler=_export_line)
+
+    # Its options are the twin's (twin.calibration.command), parsed in its handler: importing
+    # the twin costs every other command of this CLI half a second or more of start-up.
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="calibrate the twin to what an endpoint recorded, with a report",
+        add_help=False,
+    )
+    calibrate.set_defaults(handler=_calibrate)
 
     return parser
 
@@ -147,4 +161,30 @@ def _export_line(args: argparse.Namespace) -> int:
         f" {line.lots.height} lots, {line.events.height} events"
         f" from {line.start.isoformat()} to {line.end.isoformat()} ({line.source})"
     )
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    import json
+
+    from ingest.recorded_line import historian_line
+    from store.cluster import resolve_dsn
+    from twin.calibration.command import add_calibrate_options, calibrate_command
+    from twin.calibration.data import line_data
+    from twin.errors import TwinError
+
+    parser = argparse.ArgumentParser(
+        prog="python -m ingest calibrate",
+        description="Calibrate the twin to what an endpoint recorded (its recorded line).",
+    )
+    _add_window_options(parser)
+    add_calibrate_options(parser)
+    options = parser.parse_args(args.options)
+    line = historian_line(options.dsn or resolve_dsn(), options.start, options.end,
+                          options.endpoint)  # fmt: skip
+    try:
+        output = calibrate_command(line_data(line), options)
+    except TwinError as exc:
+        raise IngestError(f"calibration: {exc}") from exc
+    print(json.dumps(output, allow_nan=False) if options.json else output)
     return 0

@@ -173,3 +173,13 @@ def test_an_unreachable_database_is_a_clear_error(tmp_path) -> None:
     """A database that cannot be reached is the store's own error, not a driver error."""
     with pytest.raises(DatabaseSetupError, match="cannot read"):
         load_database(f"postgresql:///nothing?host={tmp_path}&port=1")
+
+
+def test_calibrate_on_too_little_data_is_one_line(recording, tmp_path, capsys) -> None:
+    """Half a day holds no magnetized lot: `python -m ingest calibrate` says so in one line
+    and writes nothing (a long enough recording: tests/ingest/jobs/test_forecast.py)."""
+    out = tmp_path / "cal.json"
+    assert ingest_main(["calibrate", "--dsn", recording.dsn, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "calibration needs finished furnace loads" in err
+    assert not out.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterator
 
@@ -12,6 +13,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from ingest.cli import main as ingest_main
 from ingest.errors import ConfigError
 from ingest.jobs.forecast import (
     PLAN_ROUTES,
@@ -19,12 +21,14 @@ from ingest.jobs.forecast import (
     ForecastCounters,
     forecast_once,
 )
+from ingest.recorded_line import historian_line
 from ingest.service import run_service
 from ingest.settings import ForecastSettings, load
 from tests.ingest.tiny_plant import settings_for
 from tests.recorded_line import Recording, count, magnetized_lots, recorded_days, recorded_line
 from twin import METRICS, MODEL_VERSION
-from twin.calibration import calibrate, load_database
+from twin.calibration import calibrate
+from twin.calibration.data import line_data
 
 _JOB = ForecastSettings(samples=200, horizon_days=20)
 
@@ -104,7 +108,7 @@ async def test_inputs_name_the_data_and_the_calibrated_values(clean, endpoint) -
     values; the domestic plan carries the calibrated quality entries, the tolled none."""
     await forecast_once(clean, _JOB, endpoint, ForecastCounters())
     rows = _predictions(clean)
-    data = load_database(clean, endpoint=endpoint)
+    data = line_data(historian_line(clean, endpoint=endpoint))
     cal = calibrate(data)
     inputs = next(row["inputs"] for row in rows if row["scenario"] == "calibrated-line")
     assert inputs["data"]["start"] == cal.data_start.isoformat()
@@ -120,6 +124,20 @@ async def test_inputs_name_the_data_and_the_calibrated_values(clean, endpoint) -
     assert "nonmagnetic_base" in quality and set(quality) <= set(QUALITY_PARAMETERS)
     assert quality == {name: inputs["calibrated"][name] for name in quality}
     assert plans["tolled"]["calibrated_quality"] == {}
+
+
+def test_calibrate_from_the_historian_is_one_command(clean, endpoint, tmp_path, capsys) -> None:
+    """`python -m ingest calibrate` calibrates the twin to the historian's recorded line and
+    gives what the forecast job calibrates on the same data."""
+    out = tmp_path / "cal.json"
+    argv = ["calibrate", "--dsn", clean, "--endpoint", endpoint, "--out", str(out),
+            "--samples", "20", "--json"]  # fmt: skip
+    assert ingest_main(argv) == 0
+    answer = json.loads(capsys.readouterr().out)
+    cal = calibrate(line_data(historian_line(clean, endpoint=endpoint)))
+    assert answer["calibration"]["data"]["source"] == f"historian {endpoint}"
+    assert answer["calibration"]["grade"] == cal.grade and out.is_file()
+    assert set(answer["forecast"]) >= {"metrics"}
 
 
 async def test_too_little_data_is_a_note_and_writes_nothing(clean, endpoint, caplog) -> None:
