@@ -5,6 +5,8 @@ conditions and a seeded :class:`numpy.random.Generator` go into :func:`simulate`
 returns a :class:`SimulationResult` of per-sample arrays; :meth:`SimulationResult.summary`
 and :meth:`SimulationResult.to_dict` give JSON-ready P10/P50/P90. :func:`compare_routes`
 puts two routes side by side with a ranked tornado of what drives their difference.
+:func:`plan` assembles a run as asked (routes, partner, scenario fields, overrides by name
+and a :class:`WhatIf`) into the parameter sets and scenario, for every caller alike.
 
 >>> import numpy as np
 >>> import twin
@@ -23,10 +25,12 @@ from twin.parameters import (
     parameter_set_names,
     route_parameter_set,
 )
+from twin.planning import Plan, plan
 from twin.result import METRICS, MODEL_VERSION, QUANTILES, SimulationResult
 from twin.scenario import Scenario
 from twin.simulation import DEFAULT_SAMPLES, simulate
 from twin.sweep import Sweep, run_sweep
+from twin.what_if import WhatIf
 
 __all__ = [
     "DEFAULT_SAMPLES",
@@ -38,16 +42,19 @@ __all__ = [
     "Grade",
     "ParameterError",
     "ParameterSet",
+    "Plan",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
     "Sweep",
     "TwinError",
     "UnknownParameterSetError",
+    "WhatIf",
     "compare_routes",
     "get_parameter_set",
     "parameter_set_names",
     "parse_grade",
+    "plan",
     "route_parameter_set",
     "run_sweep",
     "simulate",

@@ -33,6 +33,13 @@ def _positive_float(text):
     return value
 
 
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
 def _assignment(text):
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
@@ -91,12 +98,6 @@ def _common(p):
     )
     p.add_argument("--grade", default="N42", help="target grade, e.g. N42 or N45SH")
     p.add_argument(
-        "--export-stop",
-        type=_stop,
-        metavar="START[:DAYS]",
-        help="force an export stop at the partner from day START (default 90 d)",
-    )
-    p.add_argument(
         "--capacity-ramp",
         type=_ramp,
         default=(),
@@ -120,6 +121,31 @@ def _common(p):
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--plot", metavar="FILE.png", help="write a PNG of the distributions")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
+    _what_ifs(p.add_argument_group("what-ifs (each must act on a route simulated)"))
+
+
+def _what_ifs(g):
+    g.add_argument(
+        "--shipping-delay-days",
+        type=_number,
+        default=0.0,
+        metavar="DAYS",
+        help="extra handling and customs on each leg, out and back, 0 to 365 [d] (tolled)",
+    )
+    g.add_argument(
+        "--export-stop",
+        type=_stop,
+        metavar="START[:DAYS]",
+        help="force an export stop at the partner from day START (default 90 d) (tolled)",
+    )
+    g.add_argument(
+        "--added-sintering-t-per-yr",
+        type=_number,
+        default=0.0,
+        metavar="T",
+        help="a furnace added: sintering capacity of the domestic line [t blocks/yr] or of "
+        "the partner's conversion [t oxide/yr], 0 to 100000",
+    )
 
 
 def _route(p):

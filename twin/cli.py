@@ -6,6 +6,7 @@ in a one-line error and exit status 2, never a traceback. Examples::
     python -m twin predict --route domestic
     python -m twin predict --route tolled --partner korea --json
     python -m twin predict --route tolled --export-stop 120:90 --plot stop.png
+    python -m twin compare --shipping-delay-days 10 --added-sintering-t-per-yr 300
     python -m twin compare --horizon-days 2555 --metric cost_usd_per_kg --plot routes.png
     python -m twin sweep --grid sinter_temp_c=1040,1060,1080,1100 --grid particle_size_um=3,4 \\
         --metric hcj_ka_per_m --plot sweep.png
@@ -26,48 +27,44 @@ import numpy as np
 from twin.arguments import build_parser
 from twin.compare import compare_routes
 from twin.errors import TwinError
-from twin.overrides import (
-    SCENARIO_FIELDS,
-    check_overrides,
-    coerce_scenario,
-    split_overrides,
-    with_overrides,
-)
 from twin.parameters import route_parameter_set
+from twin.planning import plan
 from twin.report import format_comparison, format_parameters, format_result
-from twin.scenario import Scenario
 from twin.simulation import simulate
 from twin.sweep import format_sweep, parse_grid, run_sweep
+from twin.what_if import WhatIf
 
 __all__ = ["main"]
 
 logger = logging.getLogger(__name__)
 
 
-def _scenario(args, extra):
-    fields = {
+def _what_if(args):
+    start, days = args.export_stop or (None, 0)
+    return WhatIf(
+        shipping_delay_days=args.shipping_delay_days,
+        added_sintering_t_per_yr=args.added_sintering_t_per_yr,
+        export_stop_start_day=start,
+        export_stop_days=days,
+    )
+
+
+def _plan(args, routes):
+    scenario = {
         "horizon_days": args.horizon_days,
         "oxide_t_per_yr": args.oxide_t_per_yr,
         "target_grade": args.grade,
         "mature": args.mature,
         "capacity_ramp": args.capacity_ramp,
     }
-    if args.export_stop is not None:
-        fields["export_stop_start_day"], fields["export_stop_days"] = args.export_stop
-    fields.update(coerce_scenario(extra))
-    return Scenario(**fields)
+    return plan(routes, args.partner, scenario, args.overrides, _what_if(args))
 
 
 def _predict(args):
     if args.calibrated:
         return _predict_calibrated(args)
-    scen_fields, values = split_overrides(args.overrides)
-    params = route_parameter_set(args.route, args.partner)
-    check_overrides(values, params)
-    scenario = _scenario(args, scen_fields)
-    result = simulate(
-        with_overrides(params, values), scenario, np.random.default_rng(args.seed), args.samples
-    )
+    p = _plan(args, [args.route])
+    result = simulate(p.params[0], p.scenario, np.random.default_rng(args.seed), args.samples)
     if args.plot:
         from twin.plotting import plot_result
 
@@ -81,6 +78,8 @@ def _predict_calibrated(args):
 
     if args.overrides:
         raise TwinError("--set does not apply to --calibrated: recalibrate instead")
+    if _what_if(args) != WhatIf():
+        raise TwinError("what-ifs do not apply to --calibrated yet: predict a route instead")
     cal = load_calibration(args.calibrated)
     fc = forecast(cal, args.horizon_days, np.random.default_rng(args.seed), args.samples)
     if args.json:
@@ -117,17 +116,10 @@ def _calibration_data(args):
 
 
 def _compare(args):
-    scen_fields, values = split_overrides(args.overrides)
-    a, b = (
-        route_parameter_set("domestic", args.partner),
-        route_parameter_set("tolled", args.partner),
-    )
-    check_overrides(values, a, b)
-    scenario = _scenario(args, scen_fields)
+    p = _plan(args, ["domestic", "tolled"])
     comparison = compare_routes(
-        with_overrides(a, values),
-        with_overrides(b, values),
-        scenario,
+        *p.params,
+        p.scenario,
         np.random.default_rng(args.seed),
         args.samples,
         args.metric,
@@ -141,15 +133,11 @@ def _compare(args):
 
 
 def _sweep(args):
-    scen_fields, values = split_overrides(args.overrides)
-    params = route_parameter_set(args.route, args.partner)
-    grid = parse_grid(args.grid)
-    check_overrides({**values, **{k: 0 for k in grid if k not in SCENARIO_FIELDS}}, params)
-    scenario = _scenario(args, scen_fields)
+    p = _plan(args, [args.route])
     sweep = run_sweep(
-        with_overrides(params, values),
-        scenario,
-        grid,
+        p.params[0],
+        p.scenario,
+        p.checked_grid(parse_grid(args.grid)),
         np.random.default_rng(args.seed),
         args.samples,
         progress=not args.json,

@@ -1,12 +1,16 @@
 """The twin on the API: predict, compare and sweep what-ifs, and store a forecast.
 
-Runs are bounded (samples, horizon, grid points, sample-days: see ``ApiSettings.twin_*``)
-and queue for a few worker processes (``TwinRunner``); a bad input is a 422 before any work.
+Each request is planned once (``twin_jobs.plan``, the twin's own assembly of what-ifs and
+overrides); that plan is checked against the limits (samples, horizon, grid points,
+sample-days: see ``ApiSettings.twin_*``) and is what runs, queued for a few worker processes
+(``TwinRunner``). A bad input is a 422 before any work.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -27,7 +31,7 @@ from api.twin_schemas import (
     SweepResult,
 )
 from store.predictions import PredictionRow, insert_predictions_async
-from twin import TwinError
+from twin import Plan, TwinError
 
 router = APIRouter(
     prefix="/twin",
@@ -48,35 +52,52 @@ async def _runner(request: Request) -> TwinRunner:
 Runner = Annotated[TwinRunner, Depends(_runner)]
 
 
-async def _run(runner: TwinRunner, job: Any, *args: Any) -> dict[str, Any]:
+@contextmanager
+def _refused() -> Iterator[None]:
+    """Inputs the twin refuses (TwinError) as a 422."""
     try:
-        return await runner.run(job, *args)
+        yield
     except TwinError as exc:
         raise InvalidRequest(str(exc)) from exc
+
+
+def _plan(body: PredictRequest | CompareRequest, routes: list[str]) -> Plan:
+    with _refused():
+        return twin_jobs.plan(body, routes)
+
+
+async def _run(runner: TwinRunner, job: Any, *args: Any) -> dict[str, Any]:
+    with _refused():
+        return await runner.run(job, *args)
 
 
 @router.post("/predict", response_model=Prediction)
 async def predict(body: PredictRequest, settings: Settings, runner: Runner) -> dict[str, Any]:
     """One route's throughput, lead time, quality and cost as P10/P50/P90, with any input
     overridden (e.g. ``{"route": "tolled", "what_if": {"shipping_delay_days": 10}}``)."""
-    samples = predict_size(body, settings)
-    return await _run(runner, twin_jobs.predict, body, samples)
+    p = _plan(body, [body.route])
+    samples = predict_size(body, p, settings)
+    return await _run(runner, twin_jobs.predict, p, body.seed, samples)
 
 
 @router.post("/compare", response_model=Comparison)
 async def compare(body: CompareRequest, settings: Settings, runner: Runner) -> dict[str, Any]:
     """Both routes under the same inputs, side by side, with a tornado of the inputs that
     drive the difference in ``metric`` most."""
-    samples, replications = compare_size(body, settings)
-    return await _run(runner, twin_jobs.compare, body, samples, replications)
+    p = _plan(body, ["domestic", "tolled"])
+    samples, replications = compare_size(body, p, settings)
+    return await _run(runner, twin_jobs.compare, p, body.seed, samples, body.metric, replications)
 
 
 @router.post("/sweep", response_model=SweepResult)
 async def sweep(body: SweepRequest, settings: Settings, runner: Runner) -> dict[str, Any]:
     """One prediction per combination of the grid's values (parameters or scenario fields),
     e.g. ``{"grid": {"sinter_temp_c": [1040, 1060, 1080]}}``; the grid's size is bounded."""
-    samples = sweep_size(body, settings)
-    return await _run(runner, twin_jobs.sweep, body, samples)
+    p = _plan(body, [body.route])
+    with _refused():
+        grid = p.checked_grid(body.grid)
+    samples = sweep_size(body, p, grid, settings)
+    return await _run(runner, twin_jobs.sweep, p, grid, body.seed, samples)
 
 
 @router.post("/forecasts", response_model=StoredForecast, status_code=201)
@@ -84,8 +105,9 @@ async def store_forecast(
     body: ForecastRequest, request: Request, settings: Settings, runner: Runner
 ) -> StoredForecast:
     """Run a prediction and store it (origin ``api``) with its inputs, one row per metric."""
-    samples = predict_size(body, settings)
-    prediction = await _run(runner, twin_jobs.predict, body, samples)
+    p = _plan(body, [body.route])
+    samples = predict_size(body, p, settings)
+    prediction = await _run(runner, twin_jobs.predict, p, body.seed, samples)
     now = dt.datetime.now(dt.UTC)
     inputs = {**body.model_dump(mode="json"), "samples": samples}
     # The connection is borrowed only now, not for the whole run.
