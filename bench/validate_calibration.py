@@ -2,7 +2,7 @@
 
 Each case is an offline line run (``python -m simulators run``) with its own seed and
 hidden plant parameters (profile alternating domestic / tolled, the parameters in
-``twin.calibration.validation.VARIED`` drawn around the profile's values). The twin is
+``bench/validation.py``'s ``VARIED`` drawn around the profile's values). The twin is
 calibrated on the first ``--calibrate-days`` of what the line published and forecasts the
 rest; the forecast is scored against the run's ground truth. Results go to
 ``--out`` (JSON, one record per case) and a summary is printed.
@@ -26,17 +26,17 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from simulators.config import SimConfig  # noqa: E402
-from simulators.offline import run_offline  # noqa: E402
-from simulators.profiles import get_profile  # noqa: E402
-from twin.calibration import load_run_folder  # noqa: E402
-from twin.calibration.validation import (  # noqa: E402
+from bench.validation import (  # noqa: E402
     COVERAGE_TOLERANCE,
     CaseResult,
     hidden_overrides,
     score_case,
     summarize,
 )
+from simulators.config import SimConfig  # noqa: E402
+from simulators.offline import run_offline  # noqa: E402
+from simulators.profiles import get_profile  # noqa: E402
+from twin.calibration import load_run_folder  # noqa: E402
 
 STEP_S = 30.0
 

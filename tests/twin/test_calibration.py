@@ -12,6 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from bench.validation import score_case
 from simulators.config import SimConfig
 from simulators.offline import run_offline
 from simulators.plant.flow import METAL_IN_OXIDE, SX_LOSS
@@ -26,7 +27,6 @@ from twin.calibration import (
 )
 from twin.calibration.availability import equipment_states
 from twin.calibration.estimates import estimate_line
-from twin.calibration.validation import score_case
 from twin.grades import parse_grade
 from twin.line import Stage, run_line
 from twin.quality import magnet_quality

@@ -2,8 +2,10 @@
 
 One case: a simulated line run with its own hidden parameters; the twin is calibrated on
 the first part of what the line published and forecasts the rest; the forecast is scored
-against what the plant really did (:mod:`twin.calibration.truth`). ``bench/validate_
-calibration.py`` runs many cases; the test suite runs a few short ones.
+against what the plant really did (``bench/calibration_truth.py``). ``bench/validate_
+calibration.py`` runs many cases; the test suite runs a few short ones
+(``tests/twin/test_calibration.py``). The twin package knows none of this: it never sees
+the simulator's hidden parameters or ground truth.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.calibration_truth import outcome_between
 from twin.calibration.calibration import calibrate
 from twin.calibration.data import LineData
 from twin.calibration.forecast import forecast
-from twin.calibration.truth import outcome_between
 
 __all__ = ["CaseResult", "hidden_overrides", "score_case", "summarize"]
 
@@ -138,4 +140,3 @@ def summarize(results: list[CaseResult]) -> dict[str, dict[str, float]]:
             ),
         }
     return out
-

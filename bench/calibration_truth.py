@@ -1,8 +1,8 @@
 """What the simulated plant really did after the calibration window (validation only).
 
-Reads the ground truth of a run folder — lots with their hidden true properties — so a
-forecast can be scored. Calibration itself never reads this (:mod:`twin.calibration.data`
-drops the hidden fields).
+Reads the simulator's ground truth of a run folder (``lots.jsonl``: lots with their hidden
+true properties) so a forecast can be scored. It lives with the benches, not in the twin:
+the twin reads only recorded lines (``twin/RECORDED_LINE.md``), which carry no hidden field.
 """
 
 from __future__ import annotations
@@ -48,4 +48,3 @@ def outcome_between(folder: str | Path, start: datetime, end: datetime) -> Outco
     if parts == 0:
         return Outcome(0.0, 0.0, float("nan"), float("nan"), days)
     return Outcome(made / days, good / days, br_sum / parts, passed / parts, days)
-
