@@ -2,6 +2,8 @@
 
 Saved as JSON (``python -m twin calibrate ... --out FILE``) and read back by
 ``python -m twin predict --calibrated FILE`` and by the ingest side's scheduled forecast.
+:func:`calibrate` reads the calibration frames in the twin's names; :func:`calibrate_recorded`
+takes a recorded line in the plant's names and a tag map, and says what the map left out.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ from types import MappingProxyType
 
 from twin.calibration.data import CalibrationDataError, LineData
 from twin.calibration.estimates import LineEstimates, estimate_line
+from twin.calibration.mapping import MapReport, apply_tag_map
 from twin.calibration.model import calibrated_parameters, infer_grade
+from twin.calibration.tag_map import TagMap, get_tag_map
 from twin.grades import parse_grade
 from twin.parameters import ParameterSet
+from twin.recorded_line import RecordedLine
 from twin.result import MODEL_VERSION
 
-__all__ = ["FORMAT", "Calibration", "calibrate", "load_calibration"]
+__all__ = ["FORMAT", "Calibration", "calibrate", "calibrate_recorded", "load_calibration"]
 
 FORMAT = "magnetline-calibration/1"
 
@@ -99,6 +104,34 @@ def calibrate(data: LineData, grade: str | None = None) -> Calibration:
         estimates.to_dict(),
         estimates.figures["backlog_blocks_kg"].value,
     )
+
+
+def calibrate_recorded(
+    recorded: RecordedLine, tag_map: TagMap | str | Path, grade: str | None = None
+) -> tuple[Calibration, MapReport]:
+    """Calibrate the twin to a recorded line named as ``tag_map`` (a map, a shipped map's
+    name or a file) says; the calibration and what the map left unmatched or missing.
+
+    Raises
+    ------
+    CalibrationDataError
+        As :func:`calibrate`; the message names what the map left missing.
+    TagMapError
+        When the map cannot be read or applied.
+    """
+    tag_map = tag_map if isinstance(tag_map, TagMap) else get_tag_map(tag_map)
+    data, report = apply_tag_map(recorded, tag_map)
+    try:
+        cal = calibrate(data, grade)
+    except CalibrationDataError as exc:
+        if not report.missing:
+            raise
+        names = ", ".join(m.need.name for m in report.missing)
+        raise CalibrationDataError(f"{exc}; tag map {tag_map.source} meets no {names}") from exc
+    estimated = set(cal.estimates["figures"]) | {
+        f"availability[{stage}]" for stage in cal.estimates["availability"]
+    }
+    return cal, report.with_outcome(estimated, set(cal.calibrated_names()))
 
 
 def load_calibration(path: str | Path) -> Calibration:

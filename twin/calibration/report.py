@@ -1,4 +1,8 @@
-"""Calibration report: the fitted values against the data they came from, as text and PNG."""
+"""Calibration report: the fitted values against the data they came from, as text and PNG.
+
+With a tag map's report, the text ends with what the map left out: recorded tags no rule
+matched, the twin's needs no tag met and what calibration then lacks, labels and units.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,12 @@ import numpy as np
 from twin.calibration.calibration import Calibration
 from twin.calibration.data import LineData
 from twin.calibration.forecast import Forecast
+from twin.calibration.mapping import MapReport
 
-__all__ = ["format_calibration", "plot_calibration"]
+__all__ = ["format_calibration", "format_map_report", "plot_calibration"]
+
+#: Unmatched tags listed by name in the text report; the rest are counted.
+UNMATCHED_SHOWN = 20
 
 _FIGURE_ORDER = (
     "oxide_kg_per_h_per_bank",
@@ -43,8 +51,11 @@ def _number(x) -> str:
     return "–" if x is None or (isinstance(x, float) and not math.isfinite(x)) else f"{x:.5g}"
 
 
-def format_calibration(cal: Calibration, fc: Forecast | None = None) -> str:
-    """Plain-text report: data window, measured figures, availability, fitted parameters."""
+def format_calibration(
+    cal: Calibration, fc: Forecast | None = None, tag_map: MapReport | None = None
+) -> str:
+    """Plain-text report: data window, measured figures, availability, fitted parameters,
+    the forecast and what the tag map left out, when given."""
     est = cal.estimates
     lines = [
         f"Calibration of {cal.parameters.name} (model {cal.model_version})",
@@ -86,6 +97,31 @@ def format_calibration(cal: Calibration, fc: Forecast | None = None) -> str:
                 f"  {name:<30} {m['p10']:>10.5g} {m['p50']:>10.5g} {m['p90']:>10.5g}  {m['unit']}"
             )
         lines.append(f"  bottleneck(s) across samples: {', '.join(fc.bottleneck)}")
+    if tag_map is not None:
+        lines += ["", format_map_report(tag_map)]
+    return "\n".join(lines)
+
+
+def format_map_report(report: MapReport) -> str:
+    """What a tag map left out: unmatched tags, unmet needs and their cost, labels, units."""
+    lines = [f"Tag map {report.tag_map}: {report.matched} recorded tag(s) matched"]
+    if report.unmatched:
+        shown = ", ".join(report.unmatched[:UNMATCHED_SHOWN])
+        more = len(report.unmatched) - UNMATCHED_SHOWN
+        lines.append(
+            f"  unmatched, left out ({len(report.unmatched)}): {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+    for m in report.missing:
+        cost = f"lacks {', '.join(m.lost)}" if m.lost else "did without it (other sources)"
+        prior = f"; at the prior: {', '.join(m.at_prior)}" if m.at_prior else ""
+        lines.append(f"  no tag for {m.need.name}: calibration {cost}{prior}")
+    lines += [f"  label the twin does not know: {note}" for note in report.unknown_labels]
+    lines += [f"  converted {note}" for note in report.conversions]
+    if report.assumed_units:
+        lines.append("  no unit recorded, read in the twin's: " + ", ".join(report.assumed_units))
+    if len(lines) == 1:
+        lines.append("  every tag matched, every need met")
     return "\n".join(lines)
 
 
