@@ -2,7 +2,8 @@
 
 A request states a route's inputs the way ``python -m twin`` does: the scenario (horizon,
 oxide fed, grade, ...), ``overrides`` by name for any parameter or scenario field (as
-``--set NAME=VALUE``), and named what-ifs that move the twin's own parameters. Answers are
+``--set NAME=VALUE``), and named what-ifs that move the twin's own parameters
+(:class:`twin.WhatIf`, within its bounds; ``python -m twin`` has a flag each). Answers are
 the twin's JSON (``SimulationResult.to_dict()`` and friends), non-finite numbers as null.
 """
 
@@ -14,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from twin import METRICS
+from twin.what_if import MAX_ADDED_SINTERING_T_PER_YR, MAX_SHIPPING_DELAY_DAYS
 
 __all__ = [
     "CompareRequest",
@@ -44,7 +46,10 @@ class ExportStop(_Strict):
 
 class WhatIf(_Strict):
     shipping_delay_days: float = Field(
-        0.0, ge=0, le=365, description="Extra days of handling and customs on each leg (tolled)"
+        0.0,
+        ge=0,
+        le=MAX_SHIPPING_DELAY_DAYS,
+        description="Extra days of handling and customs on each leg (tolled)",
     )
     export_stop: ExportStop | None = Field(
         None, description="The partner's country stops exports for a while (tolled)"
@@ -52,7 +57,7 @@ class WhatIf(_Strict):
     added_sintering_t_per_yr: float = Field(
         0.0,
         ge=0,
-        le=100_000,
+        le=MAX_ADDED_SINTERING_T_PER_YR,
         description="A furnace added: extra sintering capacity [t blocks/yr] of the domestic "
         "line, or of the partner's conversion when tolled",
     )

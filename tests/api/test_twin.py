@@ -4,6 +4,7 @@ inputs are 422 before any work, forecasts are stored and read back, a busy twin 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections.abc import Iterator
 
@@ -18,7 +19,9 @@ import twin
 from api import create_app
 from api.keys import Role
 from api.settings import ApiSettings
+from api.twin_schemas import Comparison, Prediction
 from tests.api.conftest import error_of, keyed
+from twin.cli import main
 
 TWIN = "/api/v1/twin"
 SMALL = {"samples": 200, "horizon_days": 120, "seed": 7}
@@ -210,3 +213,61 @@ def test_a_busy_twin_answers_429_and_reads_go_on(module_db_dsn: str) -> None:
     assert sorted(a.status_code for a in answers) == [200, 429]
     busy = next(a for a in answers if a.status_code == 429)
     assert busy.headers["retry-after"] and error_of(busy)["code"] == "too_busy"
+
+
+WHAT_IFS = {"shipping_delay_days": 7, "added_sintering_t_per_yr": 150,
+            "export_stop": {"start_day": 30, "days": 45}}  # fmt: skip
+WHAT_IF_FLAGS = ["--shipping-delay-days", "7", "--added-sintering-t-per-yr", "150",
+                 "--export-stop", "30:45"]  # fmt: skip
+CLI_SMALL = ["--samples", "200", "--horizon-days", "120", "--seed", "7"]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "body", "argv", "model"),
+    [
+        ("predict", {"route": "tolled", "what_if": WHAT_IFS, "overrides": {"sinter_temp_c": 1080}},
+         ["predict", "--route", "tolled", *WHAT_IF_FLAGS, "--set", "sinter_temp_c=1080"],
+         Prediction),
+        ("compare", {"replications": 2, "what_if": WHAT_IFS},
+         ["compare", "--replications", "2", *WHAT_IF_FLAGS], Comparison),
+    ],
+)  # fmt: skip
+def test_the_command_line_and_the_api_give_one_answer(
+    operator: TestClient, capsys: pytest.CaptureFixture[str], endpoint: str, body: dict,
+    argv: list[str], model: type,
+) -> None:  # fmt: skip
+    """The same what-ifs and overrides, as python -m twin's flags and as an API request,
+    give the same answer."""
+    answer = operator.post(f"{TWIN}/{endpoint}", json={**SMALL, **body})
+    assert answer.status_code == 200, answer.text
+    assert main([*argv, *CLI_SMALL, "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert answer.json() == model.model_validate(printed).model_dump(mode="json")
+
+
+def test_each_request_is_planned_once_and_that_plan_runs(
+    operator: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan checked against the limits is the one the worker gets: one plan per request."""
+    plans: list[twin.Plan] = []
+    sent: list[tuple] = []
+    real_plan, runner = twin.plan, operator.app.state.twin
+    real_run = runner.run
+
+    def planning(*args: object, **kwargs: object) -> twin.Plan:
+        plans.append(real_plan(*args, **kwargs))
+        return plans[-1]
+
+    async def running(job: object, *args: object) -> object:
+        sent.append(args)
+        return await real_run(job, *args)
+
+    monkeypatch.setattr(twin, "plan", planning)
+    monkeypatch.setattr(runner, "run", running)
+    grid = {"sinter_temp_c": [1040, 1100]}
+    for endpoint, body in (("predict", {}), ("compare", {"replications": 2}),
+                           ("sweep", {"grid": grid})):  # fmt: skip
+        response = operator.post(f"{TWIN}/{endpoint}", json={**SMALL, **body})
+        assert response.status_code == 200, response.text
+    assert len(plans) == len(sent) == 3
+    assert all(args[0] is p for args, p in zip(sent, plans, strict=True))
