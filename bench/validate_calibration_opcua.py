@@ -28,12 +28,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 from validate_calibration import print_case, print_summary  # noqa: E402
 
 from bench.validation import hidden_overrides, score_case  # noqa: E402
+from ingest.recorded_line import historian_line  # noqa: E402
 from runtime.ports import free_port, port_open  # noqa: E402
 from runtime.processes import Process  # noqa: E402
 from simulators.profiles import get_profile  # noqa: E402
 from store.cluster import resolve_dsn  # noqa: E402
 from store.databases import create_database, drop_database  # noqa: E402
-from twin.calibration.database import load_database  # noqa: E402
+from twin.calibration.data import line_data  # noqa: E402
 
 NAMESPACE = "urn:magnetline:simulator"
 STEP_S = 30.0
@@ -109,7 +110,7 @@ def run_case(index: int, args, server_dsn: str) -> dict:
         folder = next(p for p in (work / "sim" / "runs").iterdir() if p.is_dir())
         result = score_case(
             folder,
-            load_database(dsn),
+            line_data(historian_line(dsn)),
             args.calibrate_days,
             case=f"opcua-{index}",
             profile=profile,

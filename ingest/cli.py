@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help="folder to write")
     export.set_defaults(handler=_export_line)
 
-    # Its options are the twin's (twin.calibration.command), parsed in its handler: importing
+    # Its options are the twin's (twin.calibrate_command), parsed in its handler: importing
     # the twin costs every other command of this CLI half a second or more of start-up.
     calibrate = commands.add_parser(
         "calibrate",
@@ -169,8 +169,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     from ingest.recorded_line import historian_line
     from store.cluster import resolve_dsn
-    from twin.calibration.command import add_calibrate_options, calibrate_command
-    from twin.calibration.data import line_data
+    from twin.calibrate_command import add_calibrate_options, calibrate_command
     from twin.errors import TwinError
 
     parser = argparse.ArgumentParser(
@@ -183,7 +182,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     line = historian_line(options.dsn or resolve_dsn(), options.start, options.end,
                           options.endpoint)  # fmt: skip
     try:
-        output = calibrate_command(line_data(line), options)
+        output = calibrate_command(line, options)
     except TwinError as exc:
         raise IngestError(f"calibration: {exc}") from exc
     print(json.dumps(output, allow_nan=False) if options.json else output)

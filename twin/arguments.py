@@ -6,6 +6,7 @@ error and exit status 2.
 
 import argparse
 
+from twin.calibrate_command import add_calibrate_options
 from twin.compare import DEFAULT_REPLICATIONS
 from twin.result import METRICS
 from twin.simulation import DEFAULT_SAMPLES
@@ -208,26 +209,15 @@ def build_parser():
         help="metric tabulated and plotted (default finished_t_per_yr)",
     )
     p = sub.add_parser(
-        "calibrate", help="estimate the line's parameters from recorded data, with a report"
+        "calibrate", help="estimate the line's parameters from a recorded line, with a report"
     )
-    source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("run_folder", nargs="?", help="an offline run folder (simulators run)")
-    source.add_argument("--dsn", help="the historian's database (postgresql://...)")
-    p.add_argument("--endpoint", help="only this endpoint's tags (database source)")
     p.add_argument(
-        "--first-days",
-        type=_positive_float,
-        help="calibrate on the first N days of the data only",
+        "line",
+        metavar="DIR",
+        help="a recorded line (twin/RECORDED_LINE.md): python -m ingest export-line or"
+        " python -m simulators run; from the historian directly: python -m ingest calibrate",
     )
-    p.add_argument("--grade", help="target grade (default: inferred from the lots)")
-    p.add_argument("--out", required=True, metavar="FILE.json", help="where to write it")
-    p.add_argument("--plot", metavar="FILE.png", help="write the calibration report as a PNG")
-    p.add_argument(
-        "--horizon-days", type=_positive_int, default=30, help="forecast shown in the report"
-    )
-    p.add_argument("--samples", type=_positive_int, default=1000, help="forecast samples")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_calibrate_options(p)
     p.add_argument("-v", "--verbose", action="store_true", help="log progress")
     p = sub.add_parser("parameters", help="a route's parameters: value, P10, P90, unit, source")
     _route(p)

@@ -88,31 +88,10 @@ def _predict_calibrated(args):
 
 
 def _calibrate(args):
-    from twin.calibration import calibrate, forecast
-    from twin.calibration.report import format_calibration, plot_calibration
+    from twin.calibrate_command import calibrate_command
+    from twin.recorded_line import read_recorded_line
 
-    data = _calibration_data(args)
-    if args.first_days is not None:
-        data = data.split(args.first_days)[0] if args.first_days < data.days else data
-    cal = calibrate(data, args.grade)
-    cal.save(args.out)
-    fc = forecast(cal, args.horizon_days, np.random.default_rng(args.seed), args.samples)
-    if args.plot:
-        plot_calibration(cal, data, fc, args.plot)
-    print(f"calibration written to {args.out}", file=sys.stderr)
-    if args.json:
-        return {"calibration": cal.to_dict(), "forecast": fc.to_dict()}
-    return format_calibration(cal, fc)
-
-
-def _calibration_data(args):
-    from twin.calibration import load_run_folder
-
-    if args.run_folder:
-        return load_run_folder(args.run_folder)
-    from twin.calibration.database import load_database
-
-    return load_database(args.dsn, endpoint=args.endpoint)
+    return calibrate_command(read_recorded_line(args.line), args)
 
 
 def _compare(args):

@@ -87,6 +87,24 @@ class RecordedLine:
     def frames(self) -> dict[str, pl.DataFrame]:
         return {name: getattr(self, name) for name in SCHEMAS}
 
+    def until(self, end: datetime) -> RecordedLine:
+        """The line's first part, up to ``end`` (lots by their end time)."""
+        if not self.start < end <= self.end:
+            raise RecordedLineError(
+                f"cannot cut the line from {self.start.isoformat()} to {self.end.isoformat()}"
+                f" at {end.isoformat()}"
+            )
+        before = pl.col("time") < end
+        return RecordedLine(
+            self.readings.filter(before),
+            self.states.filter(before),
+            self.lots.filter(pl.col("end") < end),
+            self.events.filter(before),
+            self.start,
+            end,
+            self.source,
+        )
+
 
 def write_recorded_line(line: RecordedLine, folder: str | Path) -> Path:
     """Write ``line`` to ``folder`` (made if needed); returns the folder."""

@@ -20,7 +20,6 @@ from twin.calibration.calibration import (
     load_calibration,
 )
 from twin.calibration.data import CalibrationDataError, LineData, load_run_folder
-from twin.calibration.database import load_database, recorded_span
 from twin.calibration.forecast import Forecast, forecast
 from twin.calibration.mapping import MapReport, apply_tag_map
 from twin.calibration.tag_map import TagMap, TagMapError, get_tag_map
@@ -39,7 +38,5 @@ __all__ = [
     "forecast",
     "get_tag_map",
     "load_calibration",
-    "load_database",
     "load_run_folder",
-    "recorded_span",
 ]
