@@ -36,7 +36,7 @@ async def _build(layout: PlantLayout) -> tuple[Server, int, Simulation]:
     sim = Simulation(SimConfig(layout=layout), time.time_ns() // 1000)
     server = Server()
     await server.init()
-    return server, await build_address_space(server, sim.plant), sim
+    return server, await build_address_space(server, sim.published), sim
 
 
 async def _time_steps(pub: Publisher, sim: Simulation, steps: int) -> float:

@@ -4,7 +4,8 @@ Each case is an offline line run (``python -m simulators run``) with its own see
 hidden plant parameters (profile alternating domestic / tolled, the parameters in
 ``bench/validation.py``'s ``VARIED`` drawn around the profile's values). The twin is
 calibrated on the first ``--calibrate-days`` of what the line published and forecasts the
-rest; the forecast is scored against the run's ground truth. Results go to
+rest; the twin reads the run folder as the recorded line it is, the forecast is scored
+against the run's ground truth (``bench/calibration_truth.py``). Results go to
 ``--out`` (JSON, one record per case) and a summary is printed.
 
     .venv/bin/python bench/validate_calibration.py --runs 40 --days 30 --calibrate-days 10
@@ -36,7 +37,8 @@ from bench.validation import (  # noqa: E402
 from simulators.config import SimConfig  # noqa: E402
 from simulators.offline import run_offline  # noqa: E402
 from simulators.profiles import get_profile  # noqa: E402
-from twin.calibration import load_run_folder  # noqa: E402
+from twin.calibration.data import line_data  # noqa: E402
+from twin.recorded_line import read_recorded_line  # noqa: E402
 
 STEP_S = 30.0
 
@@ -52,7 +54,7 @@ def run_case(index: int, args) -> dict:
         folder = run_offline(cfg.validate(), args.days, work / "run")
         result = score_case(
             folder,
-            load_run_folder(folder),
+            line_data(read_recorded_line(folder)),
             args.calibrate_days,
             case=f"offline-{index:02d}",
             profile=profile,

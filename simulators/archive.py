@@ -37,7 +37,7 @@ class Archive:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.sim = Simulation(cfg, t0_us, read_state(self.data_dir))
         self.text_paths = self.sim.text_paths + self.sim.lot_paths
-        paths = [s.path for s in self.sim.plant.signals]
+        paths = self.sim.published.signal_paths
         self.history = History(paths, self.text_paths, cfg.history_window_s, cfg.step_s)
         self.history_file = self.data_dir / HISTORY_FILE
         # A run on this data dir resumes after what an earlier one published and numbered.
@@ -65,6 +65,7 @@ class Archive:
             "mode": "serve",
             "seed": cfg.seed,
             "profile": cfg.profile,
+            "naming": cfg.naming,
             "speed": cfg.speed,
             "catch_up_wall_s": cfg.catch_up_wall_s,
             "step_s": cfg.step_s,

@@ -29,6 +29,7 @@ _FLAGS = {  # flag dest -> SimConfig field (all optional; None means "not given"
     "speed": "speed",
     "catch_up": "catch_up_wall_s",
     "profile": "profile",
+    "naming": "naming",
     "step": "step_s",
     "data_dir": "data_dir",
     "history_window": "history_window_s",
@@ -39,6 +40,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, help="TOML settings file (see simulators.config)")
     p.add_argument("--seed", type=int, help="random seed (default 42)")
     p.add_argument("--profile", help="route profile: domestic or tolled")
+    p.add_argument(
+        "--naming",
+        help="names the plant is published under: native (default) or foreign (simulators.naming)",
+    )
     p.add_argument("--data-dir", type=Path, help="runtime files (default var/simulator)")
     p.add_argument("--step", type=float, help="model step in simulated seconds (serve: 1, run: 30)")
     p.add_argument("--lines", type=int, help="production lines (scale)")
@@ -100,7 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--days", type=float, default=30.0, help="simulated days (default 30)")
     run.set_defaults(step=30.0)  # offline default step: 30 simulated seconds
     run.add_argument("--out", type=Path, help="output folder (default DATA_DIR/runs/<run>)")
-    run.add_argument("--no-signals", action="store_true", help="ground truth only, no signals")
+    run.add_argument(
+        "--no-signals", action="store_true", help="no numeric readings (an empty readings file)"
+    )
     return parser
 
 

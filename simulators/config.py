@@ -9,6 +9,7 @@ File shape (every section and key optional; unknown keys are errors)::
     speed = 1.0            # simulated seconds per wall second
     catch_up_wall_s = 3600 # wall seconds at `speed` before source time reaches the clock
     profile = "domestic"   # or "tolled"
+    naming = "native"      # or "foreign": the same plant under another plant's names
     step_s = 1.0           # model step, simulated seconds
     data_dir = "var/simulator"
     history_window_s = 3600
@@ -38,6 +39,13 @@ for ``catch_up_wall_s`` wall seconds until its source time reaches the clock, th
 time; on a data dir with saved history it resumes right after that history when that is
 later (see ``simulators.serve``). At ``speed`` <= 1 it starts at the clock. Offline runs
 (``run``) start at a fixed date and ignore ``catch_up_wall_s``.
+
+``naming`` says how the plant is named where it is published, live and in offline runs
+(``simulators.naming`` has the table): ``native`` publishes the model's names
+(``Line1/Sintering/Furnace1/Zone1Temperature``, states ``running``...); ``foreign``
+publishes the same plant, same numbers, as another plant would name it
+(``Plant/L1/Sinter/Kiln1/TZ1`` in kelvin, states ``RUN``..., lots on ``LastBatch``
+variables, the jet mill's oxygen left out). Fault targets always use the model's names.
 """
 
 from __future__ import annotations
@@ -49,6 +57,7 @@ from pathlib import Path
 
 from simulators.errors import ConfigError
 from simulators.faults import FaultSpec
+from simulators.naming import NAMINGS
 from simulators.plant.plant import PlantLayout
 from simulators.profiles import PROFILES, get_profile
 
@@ -68,6 +77,7 @@ class SimConfig:
     speed: float = 1.0
     catch_up_wall_s: float = 3600.0
     profile: str = "domestic"
+    naming: str = "native"
     step_s: float = 1.0
     data_dir: Path = Path("var/simulator")
     history_window_s: float = 3600.0
@@ -103,6 +113,10 @@ class SimConfig:
             (
                 self.profile in PROFILES,
                 f"unknown profile {self.profile!r}; known: {', '.join(sorted(PROFILES))}",
+            ),
+            (
+                self.naming in NAMINGS,
+                f"unknown naming {self.naming!r}; known: {', '.join(sorted(NAMINGS))}",
             ),
             (
                 min(self.layout.lines, self.layout.banks, self.layout.furnaces) >= 1,

@@ -1,24 +1,30 @@
-"""``python -m simulators run``: a whole line run offline, signals and ground truth to files.
+"""``python -m simulators run``: a whole line run offline, its recorded line and ground truth.
 
-Same plant, sensors and faults as ``serve``, stepped as fast as the CPU allows. Besides the
-ground-truth files (``simulators.groundtruth``) the run folder gets::
+Same plant, sensors and faults as ``serve``, stepped as fast as the CPU allows, from step 0
+(every variable's value at the start, as ``serve`` publishes it first) to ``days`` later.
+The run folder is a recorded line of ``[start, start + days)`` (``simulators.recorded_line``,
+``twin/RECORDED_LINE.md``: ``line.json``, ``readings.parquet``, ``states.parquet``,
+``lots.parquet``, ``events.parquet``), under the run's naming, and holds the ground truth
+(``simulators.groundtruth``) besides. Two older files stay until the twin's
+``load_run_folder`` reads the recorded line instead::
 
-    signals.parquet   long format: time (µs since the epoch, UTC), tag, value, status
-    texts.parquet     changes of state, phase, lot id and lot-record variables
+    signals.parquet   readings in long format: time_us (µs since the epoch, UTC), tag
+                      (dotted path), value (null when Bad), status
+    texts.parquet     states in long format: time_us, tag, value
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 from tqdm import tqdm
 
 from simulators.config import SimConfig
 from simulators.groundtruth import GroundTruth, hidden_parameters, run_folder
+from simulators.recorded_line import LineWriter
 from simulators.simulation import Simulation
 
 __all__ = ["OFFLINE_START", "run_offline"]
@@ -28,46 +34,8 @@ OFFLINE_START = datetime(2026, 1, 1, tzinfo=UTC)
 """Start of every offline run, so that the same seed gives the same files."""
 
 
-class _SignalBuffer:
-    """Collects per-step vectors and writes them as one long table."""
-
-    def __init__(self, paths: list[str], steps: int) -> None:
-        self.paths = paths
-        self.times = np.zeros(steps, dtype=np.int64)
-        self.values = np.zeros((steps, len(paths)))
-        self.status = np.zeros((steps, len(paths)), dtype=np.uint32)
-        self.written = np.zeros((steps, len(paths)), dtype=bool)
-        self.n = 0
-
-    def add(self, t_us: int, values, status, written) -> None:
-        i = self.n
-        self.times[i], self.values[i], self.status[i], self.written[i] = (
-            t_us,
-            values,
-            status,
-            written,
-        )
-        self.n += 1
-
-    def write(self, path: Path) -> int:
-        n, k = self.n, len(self.paths)
-        mask = self.written[:n].ravel()
-        frame = pl.DataFrame(
-            {
-                "time_us": np.repeat(self.times[:n], k)[mask],
-                "tag": pl.Series(np.tile(np.arange(k, dtype=np.uint32), n)[mask]).replace_strict(
-                    dict(enumerate(self.paths)), return_dtype=pl.Categorical
-                ),
-                "value": self.values[:n].ravel()[mask],
-                "status": self.status[:n].ravel()[mask],
-            }
-        )
-        frame.write_parquet(path)
-        return frame.height
-
-
 def run_offline(cfg: SimConfig, days: float, out: Path | None, signals: bool = True) -> Path:
-    """Simulate ``days`` days; return the run folder."""
+    """Simulate ``days`` days; return the run folder (``signals=False``: no readings)."""
     t0_us = int(OFFLINE_START.timestamp() * 1e6)
     sim = Simulation(cfg, t0_us)
     steps = int(days * 86400 / cfg.step_s)
@@ -78,36 +46,50 @@ def run_offline(cfg: SimConfig, days: float, out: Path | None, signals: bool = T
             "mode": "run",
             "seed": cfg.seed,
             "profile": cfg.profile,
+            "naming": cfg.naming,
             "days": days,
             "step_s": cfg.step_s,
             "t0_us": t0_us,
             "hidden": hidden_parameters(sim.plant),
         },
     )
-    buffer = _SignalBuffer([s.path for s in sim.plant.signals], steps if signals else 0)
-    texts: list[tuple[int, str, str]] = []
+    line = LineWriter(sim.published, steps + 1 if signals else 0)
+    first = sim.initial_output()
+    first.texts += [(path, "", first.t_us) for path in sim.lot_paths]  # no lot yet, as serve
+    line.add(first)
     with tqdm(total=steps, unit="step", desc=f"{days:g} days", mininterval=0.5) as bar:
         for k in range(steps):
             step = sim.advance()
             truth.write_step(step)
-            texts.extend((t, path, str(value)) for path, value, t in step.texts)
-            if signals:
-                buffer.add(step.t_us, step.measured, step.status, step.written)
+            line.add(step)
             if k % 1000 == 999:
                 bar.update(1000)
         bar.update(steps - bar.n)
     summary = truth.close(sim.plant)
-    if signals:
-        rows = buffer.write(folder / "signals.parquet")
-        _log.info("wrote %d signal rows", rows)
-    pl.DataFrame(texts, schema=["time_us", "tag", "value"], orient="row").write_parquet(
-        folder / "texts.parquet"
-    )
+    naming = "" if cfg.naming == "native" else f", naming {cfg.naming}"
+    source = f"simulator run {cfg.profile} seed {cfg.seed}{naming}"
+    frames = line.write(folder, OFFLINE_START, OFFLINE_START + timedelta(days=days), source)
+    _write_older_files(folder, frames)
     _log.info(
-        "run of %g days: %d lots, %d parts in %s",
+        "run of %g days: %d lots, %d parts, %d readings in %s",
         days,
         summary["totals"]["lots"],
         summary["totals"]["parts"],
+        frames["readings"].height,
         folder,
     )
     return folder
+
+
+def _write_older_files(folder: Path, frames: dict[str, pl.DataFrame]) -> None:
+    """``signals.parquet`` and ``texts.parquet`` of the recorded line's readings and states."""
+    time_us = pl.col("time").dt.epoch("us").alias("time_us")
+    for name, old, kept in (
+        ("readings", "signals", ("value", "status")),
+        ("states", "texts", ("value",)),
+    ):
+        frame = frames[name]
+        paths = frame["path"].unique().to_list()
+        dotted = {p: p.replace("/", ".") for p in paths}
+        tag = pl.col("path").replace_strict(dotted, return_dtype=pl.Categorical).alias("tag")
+        frame.select(time_us, tag, *kept).write_parquet(folder / f"{old}.parquet")

@@ -70,11 +70,13 @@ class LiveRun:
         self.cfg = cfg
         self.archive = Archive(cfg, time.time_ns() // 1000)
         self.sim, self.history = self.archive.sim, self.archive.history
-        self.server = SimulatorServer(cfg, self.sim.plant, self.history, self.archive.text_paths)
+        self.server = SimulatorServer(
+            cfg, self.sim.published, self.history, self.archive.text_paths
+        )
         self._up_at_us = 0  # source time at which a server stopped by a restart fault restarts
         self._began_s = time.time()  # wall clock when step 0 got its source time
         self._real_time = cfg.catch_up_span_s == 0  # the wall clock, not speed, sets the pace
-        self._max_catch_up = max(1, MAX_WRITES_PER_ITERATION // len(self.sim.plant.signals))
+        self._max_catch_up = max(1, MAX_WRITES_PER_ITERATION // len(self.sim.published.signals))
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set; then save history and ground truth."""
@@ -85,7 +87,7 @@ class LiveRun:
         _log.info(
             "serving %s (%d numeric tags, speed %g)",
             self.server.url,
-            len(self.sim.plant.signals),
+            len(self.sim.published.signals),
             self.cfg.speed,
         )
         gc_clock = self._gc = _GcClock()

@@ -5,6 +5,11 @@ kept in integer microseconds since the Unix epoch, so every step of every tag ha
 exact source timestamp; events get theirs from ``simulators.events.EventStamper``. What
 must continue in a later run on the same data dir (lot and event numbers) comes in and goes
 out as a ``CarriedState``.
+
+A step's output is what is published, under the run's naming (``cfg.naming``,
+``simulators.naming``): values in the order of ``published.signals``, texts, events and lot
+records by their published names. Its ``lots`` are the model's own, for the ground truth.
+The model itself, its sensors and faults (targets by the model's paths) never see names.
 """
 
 from __future__ import annotations
@@ -18,21 +23,23 @@ from simulators.config import SimConfig
 from simulators.events import EventStamper, StampedEvent, offline_source_id
 from simulators.fault_engine import FaultEngine
 from simulators.faults import FaultSpec
+from simulators.naming import get_naming
 from simulators.plant.events import PlantEvent
 from simulators.plant.lots import Lot
 from simulators.plant.magnetization import PartBatch
 from simulators.plant.plant import Plant
 from simulators.profiles import get_profile
+from simulators.published import PublishedPlant
 from simulators.sensors import Sensors, flag_out_of_range
 from simulators.state import CarriedState
-from simulators.tags import LOT_STAGE, lot_variable_path
 
 __all__ = ["Simulation", "StepOutput"]
 
 
 @dataclass
 class StepOutput:
-    """Everything one step produced (values in the order of ``plant.signals``)."""
+    """Everything one step published (values in the order of ``published.signals``), and
+    the model's finished lots and parts."""
 
     t_us: int
     measured: np.ndarray
@@ -68,10 +75,9 @@ class Simulation:
         self.faults = FaultEngine(list(cfg.faults), self.plant)
         self._eu_low = np.array([s.spec.low for s in self.plant.signals])
         self._eu_high = np.array([s.spec.high for s in self.plant.signals])
-        self.text_paths = [t.path for t in self.plant.texts]
-        self.lot_paths = sorted(
-            {lot_variable_path(line.name, kind) for line in self.plant.lines for kind in LOT_STAGE}
-        )
+        self.published = PublishedPlant(self.plant, get_naming(cfg.naming))
+        self.text_paths = [t.path for t in self.published.texts]
+        self.lot_paths = self.published.lot_paths
         self._last_text: list = [None] * len(self.text_paths)
         self.last_measured = self.sensors.measure(self.plant.truth, 0.0)
 
@@ -89,7 +95,7 @@ class Simulation:
 
     def stamp(self, event: PlantEvent, t_us: int) -> StampedEvent:
         """The published form of an event that happens outside a step (a server restart)."""
-        return self.stamper.stamp(event, t_us)
+        return self.stamper.stamp(self.published.event(event), t_us)
 
     def initial_output(self) -> StepOutput:
         """Step 0: the state before the first step, every tag and every text variable."""
@@ -97,8 +103,9 @@ class Simulation:
         status = np.zeros(n, dtype=np.uint32)
         flag_out_of_range(self.last_measured, status, self._eu_low, self._eu_high)
         texts = [(path, value, self.t_us) for path, value in self._changed_texts()]
-        return StepOutput(self.t_us, self.last_measured, status, np.ones(n, dtype=bool),
-                          texts, [], [], [])  # fmt: skip
+        pub = self.published
+        return StepOutput(self.t_us, pub.values(self.last_measured), pub.columns(status),
+                          pub.columns(np.ones(n, dtype=bool)), texts, [], [], [])  # fmt: skip
 
     @property
     def t_us(self) -> int:
@@ -121,17 +128,18 @@ class Simulation:
         lots, parts = self._drain()
         texts = [(path, value, t_us) for path, value in self._changed_texts()]
         seen: dict[str, int] = {}
+        pub = self.published
         for lot in lots:  # several lots on one variable in one step get distinct times
-            path = lot_variable_path(lot.lot_id.split("-", 1)[0], lot.kind)
+            path = pub.lot_path(lot.lot_id.split("-", 1)[0], lot.kind)
             seen[path] = seen.get(path, -1) + 1
-            texts.append((path, json.dumps(lot.published()), t_us + seen[path]))
+            texts.append((path, json.dumps(pub.lot_record(lot)), t_us + seen[path]))
         return StepOutput(
             t_us,
-            measured,
-            status,
-            written,
+            pub.values(measured),
+            pub.columns(status),
+            pub.columns(written),
             texts,
-            [self.stamper.stamp(e, t_us) for e in events],
+            [self.stamper.stamp(pub.event(e), t_us) for e in events],
             lots,
             parts,
             faults.records,
@@ -143,7 +151,7 @@ class Simulation:
         for i, value in enumerate(self.plant.text_values()):
             if value != self._last_text[i]:
                 self._last_text[i] = value
-                changed.append((self.text_paths[i], value))
+                changed.append((self.text_paths[i], self.published.text(i, value)))
         return changed
 
     def _drain(self) -> tuple[list[Lot], list[PartBatch]]:

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-__all__ = ["LOT_STAGE", "LOT_VARIABLE", "NAMESPACE_URI", "lot_variable_path"]
+__all__ = [
+    "EVENT_TYPE_NAME",
+    "LOTS_FOLDER",
+    "LOT_STAGE",
+    "LOT_VARIABLE",
+    "NAMESPACE_URI",
+    "lot_variable_path",
+]
 
 NAMESPACE_URI = "urn:magnetline:simulator"
+EVENT_TYPE_NAME = "MagnetLineEventType"
+"""Browse name of the OPC UA event type of every plant event."""
+LOTS_FOLDER = "Lots"
 LOT_VARIABLE = "LastLot"
 LOT_STAGE = {
     "oxide": "Separation",
@@ -17,4 +27,4 @@ LOT_STAGE = {
 
 def lot_variable_path(line: str, lot_kind: str) -> str:
     """Path of the variable that publishes finished lots of ``lot_kind`` for ``line``."""
-    return f"{line}.{LOT_STAGE[lot_kind]}.Lots.{LOT_VARIABLE}"
+    return f"{line}.{LOT_STAGE[lot_kind]}.{LOTS_FOLDER}.{LOT_VARIABLE}"

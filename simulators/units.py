@@ -39,6 +39,7 @@ class Unit:
 
 _UNIT_ROWS = [
     ("CEL", "°C", "degree Celsius"),
+    ("KEL", "K", "kelvin"),
     ("E93", "kg/h", "kilogram per hour"),
     ("E32", "L/h", "litre per hour"),
     ("D33", "T", "tesla"),

@@ -1,6 +1,8 @@
 """The simulator's address space: Line / Stage / Equipment / Signal under Objects.
 
-Node ids are strings equal to the dotted browse path in the simulator's namespace
+Names follow the run's naming (``simulators.naming``; under ``foreign`` a ``Plant`` folder
+comes first and every name differs); ``simulators.published.PublishedPlant`` lists the
+nodes. Node ids are strings equal to the dotted browse path in the simulator's namespace
 (``ns=<idx>;s=Line1.Sintering.Furnace1.Zone1Temperature``). Numeric signals are
 ``AnalogItemType`` variables with ``EngineeringUnits`` and ``EURange`` properties. Nodes are
 added in bulk through the server's internal session, which keeps start-up fast at 10,000+
@@ -12,8 +14,8 @@ from __future__ import annotations
 from asyncua import Server, ua
 
 from simulators.plant.base import AnalogSpec, TextSpec
-from simulators.plant.plant import Plant
-from simulators.tags import LOT_STAGE, LOT_VARIABLE, NAMESPACE_URI, lot_variable_path
+from simulators.published import Folder, PublishedPlant
+from simulators.tags import NAMESPACE_URI
 from simulators.units import UNECE_NAMESPACE_URI, UNITS
 
 __all__ = ["build_address_space"]
@@ -124,48 +126,21 @@ def _text(ns: int, path: str, parent: ua.NodeId, spec: TextSpec) -> ua.AddNodesI
     )
 
 
-def _containers(ns: int, plant: Plant) -> list[ua.AddNodesItem]:
-    objects = ua.NodeId(ua.ObjectIds.ObjectsFolder)
-    items: list[ua.AddNodesItem] = []
-    for line in plant.lines:
-        items.append(_object(ns, line.name, objects, f"Production line {line.name}"))
-        for stage in ("Separation", "Sintering", "Magnetization"):
-            stage_path = f"{line.name}.{stage}"
-            items.append(_object(ns, stage_path, ua.NodeId(line.name, ns), f"{stage} stage"))
-            items.append(
-                _object(
-                    ns,
-                    f"{stage_path}.Lots",
-                    ua.NodeId(stage_path, ns),
-                    "Finished lots of this stage",
-                )
-            )
-    for eq in plant.equipment:
-        stage = ua.NodeId(eq.path.rsplit(".", 1)[0], ns)
-        items.append(_object(ns, eq.path, stage, f"{eq.KIND} {eq.path}"))
-    return items
+def _folder(ns: int, folder: Folder) -> ua.AddNodesItem:
+    parent = ua.NodeId(ua.ObjectIds.ObjectsFolder)
+    if folder.parent is not None:
+        parent = ua.NodeId(folder.parent, ns)
+    return _object(ns, folder.path, parent, folder.description)
 
 
-def _lot_variables(ns: int, plant: Plant) -> list[ua.AddNodesItem]:
-    spec = TextSpec(
-        LOT_VARIABLE,
-        "Last finished lot as JSON: lot_id, kind, parents, "
-        "mass_in_kg, mass_out_kg, scrap_kg, parts, properties",
-    )
-    paths = sorted(
-        {lot_variable_path(line.name, kind) for line in plant.lines for kind in LOT_STAGE}
-    )
-    return [_text(ns, p, ua.NodeId(p.rsplit(".", 1)[0], ns), spec) for p in paths]
-
-
-async def build_address_space(server: Server, plant: Plant) -> int:
+async def build_address_space(server: Server, plant: PublishedPlant) -> int:
     """Register the namespace and add every node of ``plant``; return the namespace index."""
     ns = await server.register_namespace(NAMESPACE_URI)
-    items = _containers(ns, plant)
+    items = [_folder(ns, folder) for folder in plant.folders]
     for sig in plant.signals:
         items.extend(_analog(ns, sig.path, ua.NodeId(sig.equipment, ns), sig.spec))
-    items.extend(_text(ns, t.path, ua.NodeId(t.equipment, ns), t.spec) for t in plant.texts)
-    items.extend(_lot_variables(ns, plant))
+    texts = plant.texts + plant.lot_variables
+    items.extend(_text(ns, t.path, ua.NodeId(t.equipment, ns), t.spec) for t in texts)
     results = await server.iserver.isession.add_nodes(items)
     for item, result in zip(items, results, strict=True):
         if not result.StatusCode.is_good():

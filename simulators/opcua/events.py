@@ -23,10 +23,10 @@ from asyncua.common.events import Event
 
 from simulators.events import StampedEvent
 from simulators.opcua.times import datetime_from_us
+from simulators.tags import EVENT_TYPE_NAME
 
 __all__ = ["EVENT_TYPE_NAME", "SERVER_SOURCE", "create_event_template", "emit", "to_event"]
 
-EVENT_TYPE_NAME = "MagnetLineEventType"
 SERVER_SOURCE = "Server"
 """Source of the server's own events (restarts): the Server object, ns=0;i=2253."""
 

@@ -21,7 +21,7 @@ from simulators.opcua.address_space import build_address_space
 from simulators.opcua.history_read import PublisherHistoryStorage
 from simulators.opcua.publisher import Publisher
 from simulators.opcua.security import APPLICATION_URI, PasswordUserManager, apply_security
-from simulators.plant.plant import Plant
+from simulators.published import PublishedPlant
 
 __all__ = ["EVENT_TYPE_NAME", "SimulatorServer", "endpoint_url"]
 
@@ -35,10 +35,10 @@ def endpoint_url(host: str, port: int) -> str:
 
 
 class SimulatorServer:
-    """One running OPC UA server over a plant; ``publisher`` writes into it."""
+    """One running OPC UA server over a plant as published; ``publisher`` writes into it."""
 
     def __init__(
-        self, cfg: SimConfig, plant: Plant, history: History, text_paths: list[str]
+        self, cfg: SimConfig, plant: PublishedPlant, history: History, text_paths: list[str]
     ) -> None:
         self.cfg, self.plant, self.history = cfg, plant, history
         self.text_paths = text_paths
@@ -83,7 +83,7 @@ class SimulatorServer:
         self.publisher = Publisher(
             server,
             self.ns,
-            [s.path for s in self.plant.signals],
+            self.plant.signal_paths,
             self.text_paths,
             fast=self.cfg.fast_path,
         )

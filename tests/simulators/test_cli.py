@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     ("args", "message"),
     [
         (["serve", "--profile", "bogus"], "unknown profile 'bogus'"),
+        (["run", "--naming", "bogus"], "unknown naming 'bogus'; known: foreign, native"),
         (["serve", "--port", "70000"], "port must be 1-65535"),
         (["serve", "--fault", "melt:Line1.*:0:1"], "unknown fault kind 'melt'"),
         (["serve", "--fault", "drift:NoSuchTag:0:1"], "no numeric tag matches"),
@@ -50,16 +52,20 @@ def test_bad_config_file_names_the_key(tmp_path: Path) -> None:
 
 
 def test_offline_run_from_config_file(tmp_path: Path) -> None:
-    """``run`` takes plant size and faults from a TOML file and writes its files."""
+    """``run`` takes plant size, naming and faults (by the model's names) from a TOML file
+    and writes its recorded line and ground truth."""
     config = tmp_path / "sim.toml"
     config.write_text(
-        '[simulator]\nseed = 3\nprofile = "tolled"\n[plant]\nfurnaces = 2\n'
+        '[simulator]\nseed = 3\nprofile = "tolled"\nnaming = "foreign"\n[plant]\nfurnaces = 2\n'
         '[[faults]]\nkind = "stuck"\ntarget = "Line1.Sintering.Furnace1.*"\n'
         "start_s = 600\nduration_s = 600\n"
     )
     out = tmp_path / "out"
     result = _run("run", "--config", str(config), "--days", "0.5", "--out", str(out))
     assert result.returncode == 0, result.stderr
-    for name in ("run.json", "lots.jsonl", "parts.csv", "faults.jsonl", "signals.parquet"):
+    line = ("line.json", "readings.parquet", "states.parquet", "lots.parquet", "events.parquet")
+    for name in ("run.json", "lots.jsonl", "parts.csv", "faults.jsonl", *line):
         assert (out / name).is_file(), name
     assert '"phase": "start"' in (out / "faults.jsonl").read_text()
+    header = json.loads((out / "line.json").read_text())
+    assert header["source"] == "simulator run tolled seed 3, naming foreign"

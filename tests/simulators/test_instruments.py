@@ -10,6 +10,7 @@ from simulators.faults import FaultSpec
 from simulators.opcua.address_space import build_address_space
 from simulators.plant.base import METER_CUTOFF, AnalogSpec
 from simulators.plant.plant import Plant, SignalRef
+from simulators.published import PublishedPlant
 from simulators.sensors import STATUS_EU_EXCEEDED, Sensors
 from simulators.simulation import Simulation
 
@@ -22,7 +23,7 @@ async def _eu_ranges(plant: Plant) -> tuple[np.ndarray, np.ndarray]:
     """(low, high) of every numeric signal, read from the address space's EURange."""
     server = Server()
     await server.init()
-    ns = await build_address_space(server, plant)
+    ns = await build_address_space(server, PublishedPlant(plant))
     ranges = [
         await server.get_node(ua.NodeId(f"{s.path}.EURange", ns)).read_value()
         for s in plant.signals

@@ -33,7 +33,7 @@ async def test_fast_and_standard_paths_notify_alike(fast: bool) -> None:
         sim = Simulation(SimConfig(), 1_767_225_600_000_000)
         server = Server()
         await server.init()
-        ns = await build_address_space(server, sim.plant)
+        ns = await build_address_space(server, sim.published)
         paths = [s.path for s in sim.plant.signals]
         pub = Publisher(server, ns, paths, [], fast=fast)
         inbox = _Inbox()
@@ -75,7 +75,7 @@ async def _notifications(fast: bool) -> list[tuple[str, object, int, datetime]]:
     sim = Simulation(SimConfig(), 1_767_225_600_000_000)
     server = Server()
     await server.init()
-    ns = await build_address_space(server, sim.plant)
+    ns = await build_address_space(server, sim.published)
     paths = [s.path for s in sim.plant.signals]
     pub = Publisher(server, ns, paths, [], fast=fast)
     log = _Log()
