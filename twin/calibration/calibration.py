@@ -127,7 +127,9 @@ def calibrate_recorded(
         if not report.missing:
             raise
         names = ", ".join(m.need.name for m in report.missing)
-        raise CalibrationDataError(f"{exc}; tag map {tag_map.source} meets no {names}") from exc
+        raise CalibrationDataError(
+            f"{exc}; tag map {tag_map.source} maps nothing to {names}"
+        ) from exc
     estimated = set(cal.estimates["figures"]) | {
         f"availability[{stage}]" for stage in cal.estimates["availability"]
     }

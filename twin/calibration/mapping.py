@@ -204,11 +204,14 @@ def _states(frame: pl.DataFrame, tag_map: TagMap):
 
 
 def _unknown_labels(states: pl.DataFrame) -> list[str]:
-    """State and phase labels, after translation, that the twin does not know."""
+    """State and phase labels, after translation, that the twin does not know (an empty
+    value is none: a variable not yet set)."""
     notes = []
     for last, known in (("State", STATES), ("Phase", PHASES)):
         odd = (
-            states.filter(pl.col("path").str.ends_with(f"/{last}") & ~pl.col("value").is_in(known))
+            states.filter(
+                pl.col("path").str.ends_with(f"/{last}") & ~pl.col("value").is_in([*known, ""])
+            )
             .group_by("value")
             .agg(pl.col("path").n_unique().alias("n"))
             .sort("value")
