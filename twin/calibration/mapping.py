@@ -144,6 +144,27 @@ def _readings(frame: pl.DataFrame, tag_map: TagMap):
     resolved = _resolve(frame["path"].unique().to_list(), tag_map.signals, tag_map.source)
     unit_key = pl.col("unit").fill_null("").alias("unit_key")
     pairs = frame.select("path", unit_key).unique().filter(pl.col("path").is_in(list(resolved)))
+    table, notes = _unit_table(pairs, resolved, tag_map.source)
+    identity = (pl.col("scale") == 1.0) & (pl.col("offset") == 0.0)
+    converted = pl.col("value") * pl.col("scale") + pl.col("offset")
+    out = (
+        frame.with_columns(unit_key)
+        .join(table, on=["path", "unit_key"], how="inner")
+        .select(
+            "time",
+            pl.col("twin").alias("path"),
+            pl.col("to_unit").alias("unit"),
+            pl.when(identity).then(pl.col("value")).otherwise(converted).alias("value"),
+            "status",
+        )
+        .sort("time", "path", maintain_order=True)
+    )
+    return out, list(resolved), notes
+
+
+def _unit_table(pairs: pl.DataFrame, resolved: dict, source: str):
+    """Per recorded path and unit: the twin path, the twin's unit, scale and offset; and
+    the notes of conversions made and units assumed."""
     rows, conversions, assumed = [], Counter(), set()
     for path, unit in pairs.iter_rows():
         rule, twin = resolved[path]
@@ -156,31 +177,14 @@ def _readings(frame: pl.DataFrame, tag_map: TagMap):
             try:
                 scale, offset = conversion(recorded, target)
             except UnitError as exc:
-                raise TagMapError(f"{tag_map.source}: {rule.key} ({path}): {exc}") from None
+                raise TagMapError(f"{source}: {rule.key} ({path}): {exc}") from None
             if canonical_unit(recorded) != canonical_unit(target):
                 conversions[f"{recorded} → {target}"] += 1
         rows.append((path, unit, _slashed(twin), target, scale, offset))
     schema = {"path": pl.Utf8, "unit_key": pl.Utf8, "twin": pl.Utf8, "to_unit": pl.Utf8,
               "scale": pl.Float64, "offset": pl.Float64}  # fmt: skip
-    table = pl.DataFrame(rows, schema=schema, orient="row")
-    identity = (pl.col("scale") == 1.0) & (pl.col("offset") == 0.0)
-    out = (
-        frame.with_columns(unit_key)
-        .join(table, on=["path", "unit_key"], how="inner")
-        .select(
-            "time",
-            pl.col("twin").alias("path"),
-            pl.col("to_unit").alias("unit"),
-            pl.when(identity)
-            .then(pl.col("value"))
-            .otherwise(pl.col("value") * pl.col("scale") + pl.col("offset"))
-            .alias("value"),
-            "status",
-        )
-        .sort("time", "path")
-    )
     notes = tuple(f"{k}: {n} tag(s)" for k, n in sorted(conversions.items()))
-    return out, list(resolved), (notes, tuple(sorted(assumed)))
+    return pl.DataFrame(rows, schema=schema, orient="row"), (notes, tuple(sorted(assumed)))
 
 
 def _states(frame: pl.DataFrame, tag_map: TagMap):
@@ -199,7 +203,7 @@ def _states(frame: pl.DataFrame, tag_map: TagMap):
     twin = {path: _slashed(name) for path, (_, name) in resolved.items()}
     out = frame.select(
         "time", pl.col("path").replace_strict(twin, return_dtype=pl.Utf8), value.alias("value")
-    ).sort("time", "path")
+    ).sort("time", "path", maintain_order=True)
     return out, list(resolved), _unknown_labels(out)
 
 

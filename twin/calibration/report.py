@@ -103,15 +103,9 @@ def format_calibration(
 
 
 def format_map_report(report: MapReport) -> str:
-    """What a tag map left out: unmatched tags, unmet needs and their cost, labels, units."""
+    """What a tag map left out: the twin's needs no tag met and what calibration then
+    lacks, labels it does not know, units converted or assumed, unmatched tags."""
     lines = [f"Tag map {report.tag_map}: {report.matched} recorded tag(s) matched"]
-    if report.unmatched:
-        shown = ", ".join(report.unmatched[:UNMATCHED_SHOWN])
-        more = len(report.unmatched) - UNMATCHED_SHOWN
-        lines.append(
-            f"  unmatched, left out ({len(report.unmatched)}): {shown}"
-            + (f" and {more} more" if more > 0 else "")
-        )
     for m in report.missing:
         cost = f"lacks {', '.join(m.lost)}" if m.lost else "did without it (other sources)"
         prior = f"; at the prior: {', '.join(m.at_prior)}" if m.at_prior else ""
@@ -120,6 +114,11 @@ def format_map_report(report: MapReport) -> str:
     lines += [f"  converted {note}" for note in report.conversions]
     if report.assumed_units:
         lines.append("  no unit recorded, read in the twin's: " + ", ".join(report.assumed_units))
+    if report.unmatched:
+        lines.append(f"  unmatched, left out: {len(report.unmatched)} tag(s)")
+        lines += [f"    {path}" for path in report.unmatched[:UNMATCHED_SHOWN]]
+        if len(report.unmatched) > UNMATCHED_SHOWN:
+            lines.append(f"    and {len(report.unmatched) - UNMATCHED_SHOWN} more")
     if len(lines) == 1:
         lines.append("  every tag matched, every need met")
     return "\n".join(lines)
