@@ -30,7 +30,8 @@ units                             furnace and anneal temperatures and set points
 left out                          ``JetMill<n>.OxygenContent`` (the powder's oxygen)
 ================================  ============================================
 
-Lot ids, lot properties, event kinds, Boolean values and every other unit are unchanged.
+Lot ids (``Line1-FL00001``: the model's line name stays in them), lot properties, event
+kinds, Boolean values and every other unit are unchanged.
 Names never contain ``.`` or ``/``, so a node id maps one to one to a browse path.
 """
 

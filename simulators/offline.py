@@ -5,8 +5,8 @@ Same plant, sensors and faults as ``serve``, stepped as fast as the CPU allows, 
 The run folder is a recorded line of ``[start, start + days)`` (``simulators.recorded_line``,
 ``twin/RECORDED_LINE.md``: ``line.json``, ``readings.parquet``, ``states.parquet``,
 ``lots.parquet``, ``events.parquet``), under the run's naming, and holds the ground truth
-(``simulators.groundtruth``) besides. Two older files stay until the twin's
-``load_run_folder`` reads the recorded line instead::
+(``simulators.groundtruth``) besides. Two older files stay while
+``twin.calibration.load_run_folder`` and tests built on it still read them::
 
     signals.parquet   readings in long format: time_us (µs since the epoch, UTC), tag
                       (dotted path), value (null when Bad), status
