@@ -1,13 +1,18 @@
 """The tag map: the simulator's map changes nothing, a plant's own names calibrate the same,
-what a map leaves out is reported, and a bad map is one line naming its file and key."""
+what a map leaves out is reported, and a bad map is one line naming its file and key.
+
+The lines are real offline runs of one seed, once under the model's names and once under
+the simulator's foreign naming (``simulators.naming``: other paths, RUN/IDLE/STOP/MAINT,
+kelvin, no powder oxygen), read as recorded lines.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
-import re
 import textwrap
+from dataclasses import replace
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +23,6 @@ from polars.testing import assert_frame_equal
 
 from simulators.config import SimConfig
 from simulators.offline import run_offline
-from simulators.simulation import Simulation
 from twin.calibration import (
     CalibrationDataError,
     TagMapError,
@@ -27,153 +31,39 @@ from twin.calibration import (
     calibrate_recorded,
     get_tag_map,
 )
-from twin.calibration.data import line_data, lots_frame
+from twin.calibration.data import line_data
 from twin.calibration.estimates import estimate_line
 from twin.calibration.needs import NEEDS
 from twin.calibration.report import format_calibration
 from twin.calibration.tag_map import load_tag_map, shipped_tag_maps
 from twin.calibration.units import UnitError, convert
 from twin.parameters import get_parameter_set
-from twin.recorded_line import RecordedLine, empty_frame
+from twin.recorded_line import RecordedLine, empty_frame, read_recorded_line
 
 DAYS = 3.0
+FOREIGN_MAP = (files("twin.calibration") / "maps" / "foreign.toml").read_text(encoding="utf-8")
 
-# The plant of the foreign map: its own paths, labels, lot kinds and units, and no oxygen.
-FOREIGN_PATHS = [
-    (r"^Line1/Separation/Bank(\d+)/OxideRate$", r"Plant/SX/Cell\1/OxideOut"),
-    (r"^Line1/Separation/Bank(\d+)/State$", r"Plant/SX/Cell\1/Mode"),
-    (r"^Line1/Sintering/JetMill(\d+)/FeedRate$", r"Plant/Powder/Mill\1/Feed"),
-    (r"^Line1/Sintering/JetMill(\d+)/ParticleSize$", r"Plant/Powder/Mill\1/D50"),
-    (r"^Line1/Sintering/JetMill(\d+)/State$", r"Plant/Powder/Mill\1/Mode"),
-    (r"^Line1/Sintering/Press(\d+)/AligningField$", r"Plant/Powder/Press\1/Field"),
-    (r"^Line1/Sintering/Press(\d+)/State$", r"Plant/Powder/Press\1/Mode"),
-    (r"^Line1/Sintering/Furnace(\d+)/Zone(\d+)Temperature$", r"Plant/Sinter/VF\1/TC\2"),
-    (r"^Line1/Sintering/Furnace(\d+)/(State|Phase)$", r"Plant/Sinter/VF\1/\2"),
-    (r"^Line1/Sintering/Anneal(\d+)/LotId$", r"Plant/Sinter/AN\1/Batch"),
-    (r"^Line1/Sintering/Anneal(\d+)/State$", r"Plant/Sinter/AN\1/Mode"),
-    (r"^Line1/Magnetization/Magnetizer(\d+)/(PeakField|PulseCount)$", r"Plant/Mag/M\1/\2"),
-    (r"^Line1/Magnetization/Magnetizer(\d+)/State$", r"Plant/Mag/M\1/Mode"),
-    (r"^Line1/", "Plant/Other/"),
-]
-FOREIGN_STATES = {"running": "RUN", "idle": "STOP", "down": "TRIP", "maintenance": "MAINT"}
-FOREIGN_KINDS = {"oxide": "OX", "alloy": "ALY", "furnace_load": "LOAD", "magnetized": "MAG"}
-# the plant's unit column for the readings the twin reads: K, t/h, none (the map says mT)
-FOREIGN_UNITS = {r"/TC\d+$": ("K", 273.15, 1.0), r"/Feed$": ("t/h", 0.0, 1e-3),
-                 r"/Field$": (None, 0.0, 1e3), r"/D50$": (None, 0.0, 1.0)}  # fmt: skip
-FOREIGN_MAP = """\
-format = "magnetline-tag-map/1"
-[states]
-RUN = "running"
-STOP = "idle"
-TRIP = "down"
-MAINT = "maintenance"
-[phases]
-soak = "soak"
-[lot_kinds]
-OX = "oxide"
-ALY = "alloy"
-LOAD = "furnace_load"
-MAG = "magnetized"
-[[signal]]
-path = "Plant/SX/Cell{n}/OxideOut"
-twin = "Line1.Separation.Bank{n}.OxideRate"
-unit = "kg/h"
-[[signal]]
-path = "Plant/Powder/Mill{n}/Feed"
-twin = "Line1.Sintering.JetMill{n}.FeedRate"
-[[signal]]
-path = "Plant/Powder/Mill{n}/D50"
-twin = "Line1.Sintering.JetMill{n}.ParticleSize"
-[[signal]]
-path = "Plant/Powder/Press{n}/Field"
-twin = "Line1.Sintering.Press{n}.AligningField"
-recorded_unit = "mT"
-[[signal]]
-path = "Plant/Sinter/VF{n}/TC{z}"
-twin = "Line1.Sintering.Furnace{n}.Zone{z}Temperature"
-unit = "°C"
-[[signal]]
-path = "Plant/Mag/M{n}/{variable}"
-twin = "Line1.Magnetization.Magnetizer{n}.{variable}"
-[[text]]
-path = "Plant/Sinter/VF{n}/Phase"
-twin = "Line1.Sintering.Furnace{n}.Phase"
-[[text]]
-path = "Plant/Sinter/AN{n}/Batch"
-twin = "Line1.Sintering.Anneal{n}.LotId"
-"""
-# the plant's equipment as the twin names it: one rule for each kind's state variable
-FOREIGN_MAP += "".join(
-    f'[[text]]\npath = "Plant/{plant}{{n}}/{variable}"\ntwin = "Line1.{twin}{{n}}.State"\n'
-    for plant, variable, twin in [
-        ("SX/Cell", "Mode", "Separation.Bank"),
-        ("Powder/Mill", "Mode", "Sintering.JetMill"),
-        ("Powder/Press", "Mode", "Sintering.Press"),
-        ("Sinter/VF", "State", "Sintering.Furnace"),
-        ("Sinter/AN", "Mode", "Sintering.Anneal"),
-        ("Mag/M", "Mode", "Magnetization.Magnetizer"),
-    ]
-)
+
+def _recorded(tmp_path_factory, naming: str) -> RecordedLine:
+    cfg = SimConfig(profile="domestic", seed=5, step_s=30.0, naming=naming).validate()
+    line = read_recorded_line(run_offline(cfg, DAYS, tmp_path_factory.mktemp(naming) / "run"))
+    # Lots begun in the first minute are left out: a state change at the very start of an
+    # estimate's window ties with the state in force then, and LineData.window orders the
+    # two at random (the jet mill's rate flips between two values from run to run).
+    early = pl.col("start") <= line.start + dt.timedelta(minutes=1)
+    return replace(line, lots=line.lots.filter(early.is_null() | ~early))
 
 
 @pytest.fixture(scope="module")
 def native(tmp_path_factory) -> RecordedLine:
-    """A short simulator run as the recorded line the simulator's own files would give."""
-    cfg = SimConfig(profile="domestic", seed=5, step_s=30.0).validate()
-    folder = run_offline(cfg, DAYS, tmp_path_factory.mktemp("run") / "run")
-    units = {s.path.replace(".", "/"): s.spec.unit for s in Simulation(cfg, 0).plant.signals}
-    run = json.loads((folder / "run.json").read_text())
-    t0 = dt.datetime.fromtimestamp(run["t0_us"] / 1e6, tz=dt.UTC)
-    slashed = pl.col("tag").cast(pl.Utf8).str.replace_all(".", "/", literal=True).alias("path")
-    time = pl.from_epoch("time_us", "us").dt.replace_time_zone("UTC").alias("time")
-    readings = pl.read_parquet(folder / "signals.parquet").select(
-        time, slashed, slashed.replace_strict(units).alias("unit"), "value", "status"
-    )
-    states = pl.read_parquet(folder / "texts.parquet").select(time, slashed, "value")
-    records = [json.loads(line) for line in (folder / "lots.jsonl").read_text().splitlines()]
-    # Lots begun at the first step are left out: a state change at the very start of an
-    # estimate's window ties with the state in force then, and LineData.window orders the
-    # two at random (the jet mill's rate flips between two values from run to run).
-    lots = lots_frame([{k: v for k, v in r.items() if k != "true"} for r in records]).filter(
-        pl.col("start").is_null() | (pl.col("start") > t0 + dt.timedelta(minutes=1))
-    )
-    end = t0 + dt.timedelta(days=DAYS)
-    return RecordedLine(readings, states, lots, empty_frame("events"), t0, end, "test run")
+    """Three days of the simulator under the model's own names."""
+    return _recorded(tmp_path_factory, "native")
 
 
 @pytest.fixture(scope="module")
-def foreign(native) -> RecordedLine:
-    """The native line as the plant of FOREIGN_MAP records it."""
-    return _foreign(native)
-
-
-def _foreign_path(frame: pl.DataFrame) -> pl.Expr:
-    """The plant's path for each native path of ``frame``: the first of FOREIGN_PATHS."""
-    renamed = {}
-    for path in frame["path"].unique().to_list():
-        pattern, replacement = next(p for p in FOREIGN_PATHS if re.search(p[0], path))
-        renamed[path] = re.sub(pattern, replacement, path)
-    return pl.col("path").replace_strict(renamed, return_dtype=pl.Utf8)
-
-
-def _foreign(line: RecordedLine) -> RecordedLine:
-    """The same line as a plant of other names would record it, without its oxygen."""
-    readings = line.readings.filter(~pl.col("path").str.ends_with("/OxygenContent"))
-    readings = readings.with_columns(_foreign_path(readings))
-    for pattern, (unit, offset, scale) in FOREIGN_UNITS.items():
-        here = pl.col("path").str.contains(pattern)
-        readings = readings.with_columns(
-            pl.when(here).then(pl.lit(unit, pl.Utf8)).otherwise("unit").alias("unit"),
-            pl.when(here).then(pl.col("value") * scale + offset).otherwise("value").alias("value"),
-        )
-    states = line.states.with_columns(
-        _foreign_path(line.states),
-        pl.when(pl.col("path").str.ends_with("/State"))
-        .then(pl.col("value").replace(FOREIGN_STATES))
-        .otherwise("value"),
-    )
-    lots = line.lots.with_columns(pl.col("kind").replace(FOREIGN_KINDS))
-    return RecordedLine(readings, states, lots, line.events, line.start, line.end, line.source)
+def foreign(tmp_path_factory) -> RecordedLine:
+    """The same three days published under the simulator's foreign naming."""
+    return _recorded(tmp_path_factory, "foreign")
 
 
 def _map_file(tmp_path: Path, text: str, name: str = "plant.toml") -> Path:
@@ -191,14 +81,14 @@ def test_the_simulator_map_gives_exactly_the_dotted_names(native):
     assert (data.start, data.end, data.source) == (expected.start, expected.end, expected.source)
     assert report.unmatched == report.missing == report.unknown_labels == ()
     assert report.conversions == report.assumed_units == ()
-    assert shipped_tag_maps() == ["simulator"]
+    assert shipped_tag_maps() == ["foreign", "simulator"]
 
 
-def test_a_plants_own_names_calibrate_as_the_simulators(native, foreign, tmp_path):
-    """Other paths, RUN/STOP/MAINT, K and t/h, no oxygen: the foreign map gives the native
+def test_a_plants_own_names_calibrate_as_the_simulators(native, foreign):
+    """Other paths, RUN/IDLE/STOP/MAINT, kelvin, no oxygen: the foreign map gives the native
     estimates, reports the oxygen missing and the tags it does not name as unmatched."""
     reference = estimate_line(line_data(native)).to_dict()
-    cal, report = calibrate_recorded(foreign, _map_file(tmp_path, FOREIGN_MAP))
+    cal, report = calibrate_recorded(foreign, "foreign")
     figures = cal.estimates["figures"]
     assert set(reference["figures"]) - set(figures) == {"oxygen_ppm"}
     for name, fig in figures.items():
@@ -207,9 +97,7 @@ def test_a_plants_own_names_calibrate_as_the_simulators(native, foreign, tmp_pat
             [fig["value"], fig["sd"]], [want["value"], want["sd"]], rtol=1e-9, err_msg=name
         )
         assert fig["n"] == want["n"]
-    assert cal.estimates["availability"].keys() == reference["availability"].keys()
-    for stage, a in cal.estimates["availability"].items():
-        assert_allclose(list(a.values()), list(reference["availability"][stage].values()))
+    assert cal.estimates["availability"] == reference["availability"]
     soak, native_soak = cal.estimates["furnace_soak_c"], reference["furnace_soak_c"]
     assert soak.keys() == native_soak.keys()
     assert_allclose(list(soak.values()), list(native_soak.values()), rtol=1e-12)
@@ -217,46 +105,71 @@ def test_a_plants_own_names_calibrate_as_the_simulators(native, foreign, tmp_pat
     assert missing.need.name == "Line<n>.Sintering.JetMill<n>.OxygenContent"
     assert missing.lost == ("oxygen_ppm",) and missing.at_prior == ("oxygen_base_ppm",)
     assert "oxygen_base_ppm" not in cal.calibrated_names()
-    assert "Plant/Other/Separation/Bank1/Acidity" in report.unmatched
-    assert "Plant/Mag/M1/PulseCount" not in report.unmatched  # the glob took it
+    assert "Plant/L1/SX/Settler1/ScrubAcid" in report.unmatched
     zones = native.readings.filter(pl.col("path").str.contains(r"Zone\d+Temperature$"))
-    assert report.conversions == (
-        f"K → °C: {zones['path'].n_unique()} tag(s)",
-        "mT → T: 1 tag(s)",
-        "t/h → kg/h: 1 tag(s)",
-    )
-    assert report.assumed_units == ("Line1.Sintering.JetMill1.ParticleSize",)
+    assert report.conversions == (f"K → °C: {zones['path'].n_unique()} tag(s)",)
+    assert report.unknown_labels == report.assumed_units == ()
     text = format_calibration(cal, None, report)
     assert "no tag for Line<n>.Sintering.JetMill<n>.OxygenContent: calibration lacks" in text
 
 
+def test_readings_convert_from_the_plants_unit_or_the_maps(native, tmp_path):
+    """t/h and mT from the unit column or recorded_unit convert; no unit is the twin's."""
+    plant = {  # twin path → plant path, plant unit, value in the plant's unit
+        "Line1/Sintering/JetMill1/FeedRate": ("P/Mill1/Feed", "t/h", pl.col("value") / 1e3),
+        "Line1/Sintering/Press1/AligningField": ("P/Press1/Field", None, pl.col("value") * 1e3),
+        "Line1/Sintering/JetMill1/ParticleSize": ("P/Mill1/D50", None, pl.col("value")),
+    }
+    frames = [
+        native.readings.filter(pl.col("path") == twin).with_columns(
+            pl.lit(path).alias("path"), pl.lit(unit, pl.Utf8).alias("unit"), value.alias("value")
+        )
+        for twin, (path, unit, value) in plant.items()
+    ]
+    line = replace(native, readings=pl.concat(frames), states=empty_frame("states"))
+    text = """\
+        [[signal]]
+        path = "P/Mill{n}/Feed"
+        twin = "Line1.Sintering.JetMill{n}.FeedRate"
+        [[signal]]
+        path = "P/Press{n}/Field"
+        twin = "Line1.Sintering.Press{n}.AligningField"
+        recorded_unit = "mT"
+        [[signal]]
+        path = "P/Mill{n}/*"
+        twin = "Line1.Sintering.JetMill{n}.ParticleSize"
+        """
+    data, report = apply_tag_map(line, load_tag_map(_map_file(tmp_path, text)))
+    want = line_data(native).signals.filter(
+        pl.col("tag").is_in([t.replace("/", ".") for t in plant])
+    )
+    got = data.signals.sort("tag", "time")
+    assert_frame_equal(got, want.sort("tag", "time"), check_exact=False, rel_tol=1e-12)
+    assert report.conversions == ("mT → T: 1 tag(s)", "t/h → kg/h: 1 tag(s)")
+    assert report.assumed_units == ("Line1.Sintering.JetMill1.ParticleSize",)
+
+
 def test_a_map_that_misses_the_lots_says_so(foreign, tmp_path):
     """Without magnetized lots calibration cannot run, and the error names the map's gap."""
-    no_mag = FOREIGN_MAP.replace('MAG = "magnetized"\n', "")
+    no_magnets = FOREIGN_MAP.replace('MAGNET = "magnetized"\n', "")
     with pytest.raises(
         CalibrationDataError, match=r"plant\.toml maps nothing to .*magnetized lots$"
     ):
-        calibrate_recorded(foreign, _map_file(tmp_path, no_mag))
-    _, report = apply_tag_map(foreign, load_tag_map(_map_file(tmp_path, no_mag)))
-    assert report.unknown_labels[-1].startswith("lot kind 'MAG' on ")
+        calibrate_recorded(foreign, _map_file(tmp_path, no_magnets))
+    _, report = apply_tag_map(foreign, load_tag_map(_map_file(tmp_path, no_magnets)))
+    assert report.unknown_labels[-1].startswith("lot kind 'MAGNET' on ")
 
 
 def test_labels_and_units_the_twin_does_not_know_are_reported_or_refused(foreign, tmp_path):
     """An unmapped state label is listed; a unit that does not convert is one clear line."""
-    partial = FOREIGN_MAP.replace('TRIP = "down"\n', "")
+    partial = FOREIGN_MAP.replace('STOP = "down"\n', "")
     _, report = apply_tag_map(foreign, load_tag_map(_map_file(tmp_path, partial)))
-    assert any(note.startswith("State 'TRIP' on ") for note in report.unknown_labels)
-    wrong = foreign.readings.with_columns(
-        pl.when(pl.col("path").str.contains("/TC"))
-        .then(pl.lit("kg"))
-        .otherwise("unit")
-        .alias("unit")
-    )
-    f = foreign
-    line = RecordedLine(wrong, f.states, f.lots, f.events, f.start, f.end, "x")
-    with pytest.raises(TagMapError, match=r"plant\.toml: signal\[5\] \(Plant/Sinter/VF\d+/TC\d+\): "
-                       r"cannot convert 'kg' \(mass\) to '°C'"):  # fmt: skip
-        apply_tag_map(line, load_tag_map(_map_file(tmp_path, FOREIGN_MAP)))
+    assert any(note.startswith("State 'STOP' on ") for note in report.unknown_labels)
+    kilograms = pl.when(pl.col("path").str.contains("/TZ")).then(pl.lit("kg")).otherwise("unit")
+    line = replace(foreign, readings=foreign.readings.with_columns(kilograms.alias("unit")))
+    message = r"^foreign: signal\[5\] \(Plant/L1/Sinter/Kiln\d/TZ\d\): cannot convert 'kg' \(mass\)"
+    with pytest.raises(TagMapError, match=message):
+        apply_tag_map(line, get_tag_map("foreign"))
 
 
 def test_two_tags_for_one_twin_name_are_refused(foreign, tmp_path):
@@ -305,7 +218,7 @@ def test_a_bad_map_is_one_line_naming_file_and_key(tmp_path, text, message):
 
 def test_an_unknown_map_name_lists_the_shipped_ones(tmp_path):
     """A name that is neither shipped nor a file says which names exist; a missing file too."""
-    with pytest.raises(TagMapError, match="one of simulator"):
+    with pytest.raises(TagMapError, match=r"one of foreign, simulator$"):
         get_tag_map("plant-b")
     with pytest.raises(TagMapError, match="no such tag map file"):
         get_tag_map(tmp_path / "absent.toml")
