@@ -18,8 +18,8 @@ from ingest.recorded_line import historian_line
 from store.errors import DatabaseSetupError, LineExportError
 from tests.recorded_line import Recording, count, published_history, recorded_line
 from twin.calibration import LineData
-from twin.calibration.data import line_data, lots_frame
-from twin.recorded_line import read_recorded_line
+from twin.calibration.data import line_data
+from twin.recorded_line import SCHEMAS, read_recorded_line
 
 _GOOD_BELOW = 0x40000000
 _TIME = pl.Datetime("us", "UTC")
@@ -126,6 +126,19 @@ def test_lots_are_the_published_records(loaded, recording) -> None:
     recorded = loaded.lots.with_columns(pl.col("properties").map_elements(_canonical, pl.Utf8))
     expected = published.with_columns(pl.col("properties").map_elements(_canonical, pl.Utf8))
     assert_frame_equal(recorded.sort("lot_id"), expected.sort("lot_id"))
+
+
+def lots_frame(records: list[dict]) -> pl.DataFrame:
+    """The simulator's published lot records (times in Unix seconds) as the lots frame."""
+    utc = lambda s: dt.datetime.fromtimestamp(s, tz=dt.UTC) if s is not None else None  # noqa: E731
+    rows = [
+        (r["lot_id"], r.get("kind") or "", r.get("stage") or "", r.get("equipment") or "",
+         list(r.get("parents") or []), utc(r.get("start_s")), utc(r["end_s"]),
+         r.get("mass_in_kg"), r.get("mass_out_kg"), int(r.get("parts") or 0),
+         json.dumps(r.get("properties") or {}))
+        for r in records
+    ]  # fmt: skip
+    return pl.DataFrame(rows, schema=SCHEMAS["lots"], orient="row")
 
 
 def _canonical(text: str) -> str:

@@ -23,7 +23,7 @@ from twin.calibration import (
     calibrate,
     forecast,
     load_calibration,
-    load_run_folder,
+    load_recorded_line,
 )
 from twin.calibration.availability import equipment_states
 from twin.calibration.estimates import estimate_line
@@ -53,7 +53,7 @@ def tolled_run(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def domestic_data(domestic_run):
-    return load_run_folder(domestic_run)
+    return load_recorded_line(domestic_run)
 
 
 def test_the_loader_reads_only_what_the_plant_published(domestic_data, domestic_run):
@@ -146,7 +146,7 @@ def test_closed_loop_on_short_runs(which, domestic_run, tolled_run):
     folder = {"domestic": domestic_run, "tolled": tolled_run}[which]
     result = score_case(
         folder,
-        load_run_folder(folder),
+        load_recorded_line(folder),
         CALIBRATION_DAYS,
         case=which,
         profile=which,

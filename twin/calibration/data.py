@@ -1,8 +1,9 @@
 """What a line recorded, as polars frames: the one input of calibration.
 
-Two sources give the same frames: an offline run folder of ``python -m simulators run``
-(only what the plant published is read, never its hidden truth) and the historian's
-TimescaleDB (:mod:`twin.calibration.database`).
+They come from a recorded line (``twin/RECORDED_LINE.md``), the one format the twin reads,
+whoever wrote it: the historian (``python -m ingest export-line``) or the simulator's
+offline runs; named as recorded (:func:`line_data`) or through a tag map
+(:func:`twin.calibration.mapping.apply_tag_map`).
 
 Frames and columns (times are UTC ``Datetime[µs]``):
 
@@ -15,17 +16,16 @@ Frames and columns (times are UTC ``Datetime[µs]``):
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import polars as pl
 
 from twin.errors import TwinError
-from twin.recorded_line import SCHEMAS, RecordedLine
+from twin.recorded_line import SCHEMAS, RecordedLine, read_recorded_line
 
-__all__ = ["CalibrationDataError", "LineData", "line_data", "load_run_folder"]
+__all__ = ["CalibrationDataError", "LineData", "line_data", "load_recorded_line"]
 
 _TIME = pl.Datetime("us", "UTC")
 _UNCERTAIN = 0x40000000  # OPC UA status codes from here up are Uncertain or Bad
@@ -97,35 +97,10 @@ def _as_of(texts: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
     return pl.concat([before, _between(texts, "time", start, end)]).sort("time", "tag")
 
 
-def load_run_folder(folder: str | Path) -> LineData:
-    """Read an offline run folder (``signals.parquet``, ``texts.parquet``, ``lots.jsonl``).
-
-    Only published fields are read: each lot's hidden ``true`` properties are dropped.
-    """
-    folder = Path(folder)
-    needed = ("signals.parquet", "texts.parquet", "lots.jsonl", "run.json")
-    missing = [name for name in needed if not (folder / name).is_file()]
-    if missing:
-        raise CalibrationDataError(
-            f"{folder} is not a simulator run folder: missing {', '.join(missing)} "
-            "(make one with `python -m simulators run --days N --data-dir DIR`)"
-        )
-    run = json.loads((folder / "run.json").read_text())
-    signals = pl.read_parquet(folder / "signals.parquet").select(
-        pl.from_epoch("time_us", "us").dt.replace_time_zone("UTC").alias("time"),
-        pl.col("tag").cast(pl.Utf8),
-        pl.when(pl.col("status") < _UNCERTAIN).then(pl.col("value").fill_nan(None)).alias("value"),
-        pl.col("status").cast(pl.Int64),
-    )
-    texts = pl.read_parquet(folder / "texts.parquet").select(
-        pl.from_epoch("time_us", "us").dt.replace_time_zone("UTC").alias("time"),
-        pl.col("tag").cast(pl.Utf8),
-        pl.col("value").cast(pl.Utf8),
-    )
-    lots = lots_frame(_published_lots(folder / "lots.jsonl"))
-    t0 = _utc(run["t0_us"] / 1e6)
-    end = t0 + timedelta(days=float(run["days"]))
-    return LineData(signals, texts, lots, t0, end, f"run folder {folder}")
+def load_recorded_line(folder: str | Path) -> LineData:
+    """The calibration frames of the recorded line in ``folder`` (an export of the
+    historian, an offline run of the simulator), named by its own dotted paths."""
+    return line_data(read_recorded_line(folder))
 
 
 def line_data(recorded: RecordedLine) -> LineData:
@@ -142,38 +117,3 @@ def line_data(recorded: RecordedLine) -> LineData:
     lots = recorded.lots.select(list(_LOT_SCHEMA))
     data = LineData(signals, texts, lots, recorded.start, recorded.end, recorded.source)
     return data.window(recorded.start, recorded.end)
-
-
-def _utc(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=UTC)
-
-
-def _published_lots(path: Path) -> list[dict]:
-    records = []
-    for line in path.read_text().splitlines():
-        if line.strip():
-            record = json.loads(line)
-            record.pop("true", None)
-            records.append(record)
-    return records
-
-
-def lots_frame(records: list[dict]) -> pl.DataFrame:
-    """Lot records as published by the plant (``start_s``/``end_s`` in Unix seconds)."""
-    rows = [
-        {
-            "lot_id": r["lot_id"],
-            "kind": r.get("kind") or "",
-            "stage": r.get("stage") or "",
-            "equipment": r.get("equipment") or "",
-            "parents": list(r.get("parents") or []),
-            "start": _utc(r["start_s"]) if r.get("start_s") is not None else None,
-            "end": _utc(r["end_s"]) if r.get("end_s") is not None else None,
-            "mass_in_kg": r.get("mass_in_kg"),
-            "mass_out_kg": r.get("mass_out_kg"),
-            "parts": int(r.get("parts") or 0),
-            "properties": json.dumps(r.get("properties") or {}),
-        }
-        for r in records
-    ]
-    return pl.DataFrame(rows, schema=_LOT_SCHEMA)
