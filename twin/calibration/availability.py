@@ -45,7 +45,7 @@ def equipment_states(data: LineData) -> pl.DataFrame:
         )
     end = pl.lit(data.end).cast(states.schema["time"])
     spans = (
-        states.sort("tag", "time")
+        states.sort("tag", "time", maintain_order=True)  # ties keep their order (LineData.window)
         .with_columns(
             pl.col("tag").str.strip_suffix(".State").alias("equipment"),
             pl.col("value").is_in(OUT_OF_SERVICE).alias("out"),

@@ -88,13 +88,16 @@ def _as_of(texts: pl.DataFrame, start: datetime, end: datetime) -> pl.DataFrame:
     """
     before = (
         texts.filter(pl.col("time") < start)
-        .sort("time")
+        .sort("time", maintain_order=True)
         .group_by("tag")
         .last()
         .with_columns(pl.lit(start).cast(_TIME).alias("time"))
         .select(texts.columns)
     )
-    return pl.concat([before, _between(texts, "time", start, end)]).sort("time", "tag")
+    # Stable: a change at the window's very start must follow the state in force before it.
+    return pl.concat([before, _between(texts, "time", start, end)]).sort(
+        "time", "tag", maintain_order=True
+    )
 
 
 def load_recorded_line(folder: str | Path) -> LineData:
@@ -113,7 +116,7 @@ def line_data(recorded: RecordedLine) -> LineData:
         pl.when(good).then(pl.col("value").fill_nan(None)).alias("value"),
         pl.col("status").cast(pl.Int64),
     ).sort("time", "tag")
-    texts = recorded.states.select("time", dotted, "value").sort("time", "tag")
+    texts = recorded.states.select("time", dotted, "value").sort("time", "tag", maintain_order=True)
     lots = recorded.lots.select(list(_LOT_SCHEMA))
     data = LineData(signals, texts, lots, recorded.start, recorded.end, recorded.source)
     return data.window(recorded.start, recorded.end)
