@@ -38,7 +38,7 @@ class Recording:
 @contextmanager
 def recorded_line(
     tmp_path: Path, dsn: str, *, speed: float, step_s: float, until: Callable[[], bool],
-    timeout_s: float = 90, seed: int = 7,
+    timeout_s: float = 90, seed: int = 7, naming: str = "native",
 ) -> Iterator[Recording]:  # fmt: skip
     """Serve the simulator and record it until ``until()`` holds, then stop the recorder
     (it flushes) and the simulator (it saves its history); yields the recording.
@@ -53,12 +53,12 @@ def recorded_line(
                         "--seed", str(seed), "--speed", str(speed), "--step", str(step_s),
                         "--catch-up", str(timeout_s + 60),
                         "--data-dir", str(data_dir), "--history-window", str(_HISTORY_S),
-                        dsn=dsn)  # fmt: skip
+                        "--naming", naming, dsn=dsn)  # fmt: skip
     processes = [simulator]
     try:
         wait_for("the OPC UA server", lambda: simulator.alive() and port_open(port), 60)
-        ingest = Process(tmp_path / "ingest.log", "ingest", "run", "--endpoint", url,
-                         "--namespace-uri", NAMESPACE, "--dsn", dsn, "--metrics-port", "0",
+        ingest = Process(tmp_path / "ingest.log", "ingest", "run",
+                         *_source(tmp_path, url, naming), "--dsn", dsn, "--metrics-port", "0",
                          dsn=dsn)  # fmt: skip
         processes.append(ingest)
         wait_for("the recording", lambda: ingest.alive() and simulator.alive() and until(),
@@ -71,6 +71,19 @@ def recorded_line(
             process.interrupt()
 
 
+def _source(tmp_path: Path, url: str, naming: str) -> list[str]:
+    """The recorder's options for the simulator under ``naming``: a foreign-named plant
+    has another tree (Plant/Line/Stage/Equipment) and publishes lots on ``LastBatch``."""
+    if naming == "native":
+        return ["--endpoint", url, "--namespace-uri", NAMESPACE]
+    config = tmp_path / "ingest.toml"
+    config.write_text(
+        f'[[endpoint]]\nurl = "{url}"\nnamespaces = ["{NAMESPACE}"]\nlot_variable = "LastBatch"\n'
+        'levels = ["plant", "line", "stage", "equipment"]\n'
+    )
+    return ["--config", str(config)]
+
+
 def count(dsn: str, sql: str) -> int:
     with psycopg.connect(dsn) as conn:
         return conn.execute(sql).fetchone()[0]
@@ -78,9 +91,12 @@ def count(dsn: str, sql: str) -> int:
 
 def recorded_days(dsn: str) -> float:
     """Span of the numeric readings recorded so far [d] (0 before the first)."""
-    return float(
-        count(dsn, "SELECT coalesce(extract(epoch FROM max(time) - min(time)), 0) FROM reading")
-    ) / 86400.0
+    return (
+        float(
+            count(dsn, "SELECT coalesce(extract(epoch FROM max(time) - min(time)), 0) FROM reading")
+        )
+        / 86400.0
+    )
 
 
 def magnetized_lots(dsn: str) -> int:

@@ -88,19 +88,24 @@ class RecordedLine:
         return {name: getattr(self, name) for name in SCHEMAS}
 
     def until(self, end: datetime) -> RecordedLine:
-        """The line's first part, up to ``end`` (lots by their end time)."""
-        if not self.start < end <= self.end:
+        """The line's first part, up to ``end``."""
+        return self.window(self.start, end)
+
+    def window(self, start: datetime, end: datetime) -> RecordedLine:
+        """The part of the line in ``[start, end)`` (lots by their end time); states from
+        before ``start`` stay, since the one in force at ``start`` holds into the window."""
+        if not self.start <= start < end <= self.end:
             raise RecordedLineError(
                 f"cannot cut the line from {self.start.isoformat()} to {self.end.isoformat()}"
-                f" at {end.isoformat()}"
+                f" to {start.isoformat()} .. {end.isoformat()}"
             )
-        before = pl.col("time") < end
+        inside = pl.col("time").is_between(start, end, closed="left")
         return RecordedLine(
-            self.readings.filter(before),
-            self.states.filter(before),
-            self.lots.filter(pl.col("end") < end),
-            self.events.filter(before),
-            self.start,
+            self.readings.filter(inside),
+            self.states.filter(pl.col("time") < end),
+            self.lots.filter(pl.col("end").is_between(start, end, closed="left")),
+            self.events.filter(inside),
+            start,
             end,
             self.source,
         )
