@@ -292,6 +292,22 @@ class ForecastSettings(_Strict):
     endpoint: str | None = Field(
         default=None, description="Endpoint label of the line; default: the only endpoint"
     )
+    tag_map: str = Field(
+        default="simulator",
+        description="Tag map naming the line's tags for the twin: a shipped map's name or a"
+        " TOML file (twin/TAG_MAP.md)",
+    )
+
+    @field_validator("tag_map")
+    @classmethod
+    def _readable_map(cls, tag_map: str) -> str:
+        from twin.calibration.tag_map import TagMapError, get_tag_map  # loaded only here
+
+        try:
+            get_tag_map(tag_map)
+        except TagMapError as exc:
+            raise ValueError(str(exc)) from exc
+        return tag_map
 
     @field_validator("grade")
     @classmethod

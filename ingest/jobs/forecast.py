@@ -40,7 +40,8 @@ from twin.calibration import (
     calibrate,
     forecast,
 )
-from twin.calibration.data import line_data
+from twin.calibration.mapping import apply_tag_map
+from twin.calibration.tag_map import get_tag_map
 
 __all__ = [
     "PLAN_ROUTES",
@@ -141,7 +142,8 @@ def _recent_data(dsn: str, job: ForecastSettings, endpoint: str | None) -> LineD
         raise CalibrationDataError(
             f"{recorded_days:.3f} days recorded; the forecast waits for min_days = {job.min_days}"
         )
-    return line_data(historian_line(dsn, start, None, endpoint))
+    data, _ = apply_tag_map(historian_line(dsn, start, None, endpoint), get_tag_map(job.tag_map))
+    return data
 
 
 def forecast_rows(
@@ -172,6 +174,7 @@ def _calibration_inputs(
             "end": cal.data_end.isoformat(),
             "days": data.days,
         },
+        "tag_map": job.tag_map,
         "grade": cal.grade,
         "grade_inferred": cal.grade_inferred,
         "parameter_set": cal.parameters.name,

@@ -105,3 +105,14 @@ async def test_a_spool_folder_that_cannot_be_made_is_one_line(tmp_path: Path) ->
     )
     with pytest.raises(ConfigError, match="cannot keep the spool there"):
         await run_service(loaded, "postgresql://nobody@127.0.0.1:1/none", asyncio.Event())
+
+
+def test_the_forecasts_tag_map_is_checked_at_load(tmp_path: Path) -> None:
+    """A tag map that is neither shipped nor a file is one line naming the key."""
+    endpoint = '[[endpoint]]\nurl = "opc.tcp://127.0.0.1:4840/"\n'
+    good = settings.load(_write(tmp_path, endpoint + '[forecast]\ntag_map = "foreign"\n'))
+    assert good.forecast.tag_map == "foreign"
+    with pytest.raises(ConfigError) as caught:
+        settings.load(_write(tmp_path, endpoint + '[forecast]\ntag_map = "plant-b"\n'))
+    message = str(caught.value)
+    assert "\n" not in message and "forecast.tag_map" in message and "plant-b" in message
